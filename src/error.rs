@@ -1,0 +1,525 @@
+//! The one error type, grouped by the phase that found the problem.
+//!
+//! Every variant carries the entry, certificate or field it is about, and
+//! [`Error::kind`] gives a stable snake_case string for reports and pipelines.
+//! Strings that come from a package are shown with Rust's debug escaping, so
+//! a hostile name cannot put control characters on an operator's terminal.
+
+use std::io;
+
+/// Why a package was rejected, or why a trust input could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- archive structure -------------------------------------------------
+    /// The bytes are not a well-formed ZIP archive.
+    #[error("malformed archive{}: {defect}", at(entry))]
+    ArchiveMalformed {
+        /// The entry concerned, if the defect is in one entry.
+        entry: Option<String>,
+        /// What is wrong.
+        defect: ArchiveDefect,
+    },
+    /// The archive could be read in more than one way by different ZIP readers.
+    #[error("ambiguous archive{}: {defect}", at(entry))]
+    ArchiveAmbiguous {
+        /// The entry concerned, if the ambiguity is in one entry.
+        entry: Option<String>,
+        /// What makes it ambiguous.
+        defect: ArchiveDefect,
+    },
+    /// An entry name could escape the extraction directory or is not portable.
+    #[error("unsafe path {path:?}: {problem}")]
+    UnsafePath {
+        /// The name as stored (lossily decoded if not UTF-8).
+        path: String,
+        /// Which rule it breaks.
+        problem: PathProblem,
+    },
+    /// An entry uses a ZIP feature a package may not use.
+    #[error("unsupported entry {entry:?}: {feature}")]
+    UnsupportedEntry {
+        /// The entry name.
+        entry: String,
+        /// The feature (encryption, symlink, compression method, ...).
+        feature: Unsupported,
+    },
+    /// A resource bound from [`Limits`](crate::Limits) was exceeded.
+    #[error("limit exceeded{}: {what} is {actual}, the limit is {limit}", at(entry))]
+    LimitExceeded {
+        /// The entry concerned, if any.
+        entry: Option<String>,
+        /// Which limit.
+        what: &'static str,
+        /// The limit in force.
+        limit: u64,
+        /// What the package asked for.
+        actual: u64,
+    },
+
+    // ---- package layout and manifest ---------------------------------------
+    /// The archive has no `manifest.json`.
+    #[error("no manifest.json in the package")]
+    ManifestMissing,
+    /// `manifest.json` is not a valid format-1 manifest.
+    #[error("invalid manifest: {field}: {problem}")]
+    ManifestInvalid {
+        /// The JSON field, e.g. `files[3].sha256`, or `manifest.json` for the whole.
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// An entry stands where format 1 does not allow it.
+    #[error("misplaced entry {entry:?}: {problem}")]
+    MisplacedEntry {
+        /// The entry name.
+        entry: String,
+        /// Where it should have been.
+        problem: &'static str,
+    },
+
+    // ---- signatures and chains ---------------------------------------------
+    /// No signature, or half of a signature pair.
+    #[error("{}", missing_message(signature))]
+    SignatureMissing {
+        /// The signature whose `.sig` or `.pem` is missing; `None` when there is no signature at all.
+        signature: Option<String>,
+    },
+    /// A signature's bytes do not verify, or its certificate file is unusable.
+    /// Fatal even when another signature is trusted.
+    #[error("signature {signature:?} is invalid: {problem}")]
+    SignatureInvalid {
+        /// The signature name (the `NAME` of `signatures/NAME.sig`).
+        signature: String,
+        /// Why it does not verify.
+        problem: String,
+    },
+    /// The signer does not chain to a trust anchor.
+    #[error("signature {signature:?}: signer {signer:?} is not trusted: {explanation}")]
+    UntrustedSigner {
+        /// The signature name.
+        signature: String,
+        /// The signer certificate's subject.
+        signer: String,
+        /// What is missing or wrong in the chain, in terms an operator can act on.
+        explanation: String,
+    },
+    /// A certificate on the signer's path had expired at the verification time.
+    #[error("signature {signature:?}: certificate {certificate:?} expired at {not_after} (verification time {at})")]
+    CertificateExpired {
+        /// The signature name.
+        signature: String,
+        /// The expired certificate's subject.
+        certificate: String,
+        /// Its notAfter, RFC 3339.
+        not_after: String,
+        /// The verification time, RFC 3339.
+        at: String,
+    },
+    /// A certificate on the signer's path was not yet valid at the verification time.
+    #[error("signature {signature:?}: certificate {certificate:?} is not valid before {not_before} (verification time {at})")]
+    CertificateNotYetValid {
+        /// The signature name.
+        signature: String,
+        /// The certificate's subject.
+        certificate: String,
+        /// Its notBefore, RFC 3339.
+        not_before: String,
+        /// The verification time, RFC 3339.
+        at: String,
+    },
+    /// A certificate on the signer's path is revoked by a CRL in the trust store.
+    #[error("signature {signature:?}: certificate {certificate:?} is revoked{}", serial.as_ref().map(|s| format!(" (serial {s})")).unwrap_or_default())]
+    CertificateRevoked {
+        /// The signature name.
+        signature: String,
+        /// The revoked certificate's subject (the signer's, when the CRL search could not tell).
+        certificate: String,
+        /// Its serial number in hex, when known.
+        serial: Option<String>,
+    },
+    /// The signer certificate lacks the required extended key usage.
+    #[error("signature {signature:?}: certificate {certificate:?} {problem}")]
+    WrongKeyUsage {
+        /// The signature name.
+        signature: String,
+        /// The certificate's subject.
+        certificate: String,
+        /// What its key usage allows instead.
+        problem: String,
+    },
+
+    // ---- content -----------------------------------------------------------
+    /// A payload file is in the archive but not in the manifest.
+    #[error("entry {path:?} is in the archive but not listed in the manifest")]
+    UnlistedEntry {
+        /// The entry name.
+        path: String,
+    },
+    /// A file listed in the manifest is not in the archive.
+    #[error("file {path:?} is listed in the manifest but not in the archive")]
+    MissingEntry {
+        /// The manifest path.
+        path: String,
+    },
+    /// A payload entry's size differs from the manifest's.
+    #[error("entry {path:?}: the manifest says {expected} bytes, the archive {actual}")]
+    SizeMismatch {
+        /// The entry name.
+        path: String,
+        /// Size in the manifest.
+        expected: u64,
+        /// What the archive holds (for an entry that inflates past its listing:
+        /// the listed size plus one, as reading stops there).
+        actual: u64,
+    },
+    /// A payload entry's SHA-256 differs from the manifest's.
+    #[error("entry {path:?}: SHA-256 is {actual}, the manifest says {expected}")]
+    DigestMismatch {
+        /// The entry name.
+        path: String,
+        /// Digest in the manifest, lowercase hex.
+        expected: String,
+        /// Digest of the entry's content, lowercase hex.
+        actual: String,
+    },
+    /// A payload entry's unix permission bits differ from the manifest's, or it
+    /// carries setuid/setgid/sticky bits the manifest does not state.
+    #[error("entry {path:?}: mode is {}, the manifest says {}", fmt_mode(*actual), fmt_mode(*expected))]
+    ModeMismatch {
+        /// The entry name.
+        path: String,
+        /// Mode from the manifest (`None`: not given).
+        expected: Option<u32>,
+        /// Mode from the archive (`None`: the entry has no unix mode).
+        actual: Option<u32>,
+    },
+
+    // ---- inputs ------------------------------------------------------------
+    /// A trust input (anchor, intermediate or CRL file) could not be used.
+    #[error("trust input {source_name:?}: {problem}")]
+    TrustInput {
+        /// The file name or label the input came from.
+        source_name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Reading the package or a trust input failed.
+    #[error("cannot read {what:?}")]
+    Io {
+        /// The file, or `package`.
+        what: String,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// A stable snake_case name for the kind of error, used in JSON reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::ArchiveMalformed { .. } => "archive_malformed",
+            Self::ArchiveAmbiguous { .. } => "archive_ambiguous",
+            Self::UnsafePath { .. } => "unsafe_path",
+            Self::UnsupportedEntry { .. } => "unsupported_entry",
+            Self::LimitExceeded { .. } => "limit_exceeded",
+            Self::ManifestMissing => "manifest_missing",
+            Self::ManifestInvalid { .. } => "manifest_invalid",
+            Self::MisplacedEntry { .. } => "misplaced_entry",
+            Self::SignatureMissing { .. } => "signature_missing",
+            Self::SignatureInvalid { .. } => "signature_invalid",
+            Self::UntrustedSigner { .. } => "untrusted_signer",
+            Self::CertificateExpired { .. } => "certificate_expired",
+            Self::CertificateNotYetValid { .. } => "certificate_not_yet_valid",
+            Self::CertificateRevoked { .. } => "certificate_revoked",
+            Self::WrongKeyUsage { .. } => "wrong_key_usage",
+            Self::UnlistedEntry { .. } => "unlisted_entry",
+            Self::MissingEntry { .. } => "missing_entry",
+            Self::SizeMismatch { .. } => "size_mismatch",
+            Self::DigestMismatch { .. } => "digest_mismatch",
+            Self::ModeMismatch { .. } => "mode_mismatch",
+            Self::TrustInput { .. } => "trust_input",
+            Self::Io { .. } => "io",
+        }
+    }
+
+    /// The package entry (or manifest path) the error is about, if there is one.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::ArchiveMalformed { entry, .. }
+            | Self::ArchiveAmbiguous { entry, .. }
+            | Self::LimitExceeded { entry, .. } => entry.as_deref(),
+            Self::UnsafePath { path, .. }
+            | Self::UnlistedEntry { path }
+            | Self::MissingEntry { path }
+            | Self::SizeMismatch { path, .. }
+            | Self::DigestMismatch { path, .. }
+            | Self::ModeMismatch { path, .. } => Some(path),
+            Self::UnsupportedEntry { entry, .. } | Self::MisplacedEntry { entry, .. } => {
+                Some(entry)
+            }
+            _ => None,
+        }
+    }
+
+    /// The signature (`NAME` of `signatures/NAME.sig`) the error is about, if any.
+    pub fn signature(&self) -> Option<&str> {
+        match self {
+            Self::SignatureInvalid { signature, .. }
+            | Self::UntrustedSigner { signature, .. }
+            | Self::CertificateExpired { signature, .. }
+            | Self::CertificateNotYetValid { signature, .. }
+            | Self::CertificateRevoked { signature, .. }
+            | Self::WrongKeyUsage { signature, .. } => Some(signature),
+            Self::SignatureMissing { signature } => signature.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn malformed(entry: Option<&str>, defect: ArchiveDefect) -> Self {
+        Self::ArchiveMalformed {
+            entry: entry.map(str::to_owned),
+            defect,
+        }
+    }
+
+    pub(crate) fn ambiguous(entry: Option<&str>, defect: ArchiveDefect) -> Self {
+        Self::ArchiveAmbiguous {
+            entry: entry.map(str::to_owned),
+            defect,
+        }
+    }
+
+    pub(crate) fn manifest(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::ManifestInvalid {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    pub(crate) fn io(what: impl Into<String>, source: io::Error) -> Self {
+        Self::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// What is wrong with an archive's structure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveDefect {
+    /// No end-of-central-directory record where one must be.
+    #[error("no end-of-central-directory record at the end of the file")]
+    NoEndRecord,
+    /// The archive comment contains an end-of-central-directory signature.
+    #[error("the archive comment contains an end-of-central-directory signature")]
+    EndRecordInComment,
+    /// A multi-disk (spanned) archive.
+    #[error("spanned (multi-disk) archives are not supported")]
+    MultiDisk,
+    /// The zip64 records are inconsistent with each other or with the end record.
+    #[error("zip64 end record: {0}")]
+    Zip64(&'static str),
+    /// A 32-bit field disagrees with its zip64 counterpart.
+    #[error("the end record's {field} ({value32}) disagrees with the zip64 end record ({value64})")]
+    Zip64Disagrees {
+        /// The field.
+        field: &'static str,
+        /// Its 32-bit value.
+        value32: u64,
+        /// Its zip64 value.
+        value64: u64,
+    },
+    /// The central directory lies outside the file or overlaps the end records.
+    #[error("the central directory (offset {offset}, {size} bytes) does not end where the end records begin ({end})")]
+    CentralDirectoryBounds {
+        /// Declared offset.
+        offset: u64,
+        /// Declared size.
+        size: u64,
+        /// Where the end records begin.
+        end: u64,
+    },
+    /// The central directory holds a different number of records than declared.
+    #[error("the end record declares {declared} entries but the central directory {actual}")]
+    EntryCount {
+        /// Count in the end record.
+        declared: u64,
+        /// Records found in the declared central-directory bytes.
+        actual: String,
+    },
+    /// A record is cut short or has a wrong signature.
+    #[error("{record} at offset {offset} is truncated or has a bad signature")]
+    BadRecord {
+        /// Which record.
+        record: &'static str,
+        /// Its offset.
+        offset: u64,
+    },
+    /// An extra field is malformed.
+    #[error("malformed {0} extra field")]
+    BadExtraField(&'static str),
+    /// Bytes before the first local header (e.g. a Janus-style prefix).
+    #[error("{0} bytes precede the first local header")]
+    Prefix(u64),
+    /// Bytes between entries, or between the last entry and the central directory, that no record accounts for.
+    #[error("{len} unaccounted bytes at offset {offset}")]
+    Gap {
+        /// Where the gap starts.
+        offset: u64,
+        /// How long it is.
+        len: u64,
+    },
+    /// The entry's data overlaps the next structure, or the central directory order differs from the file order.
+    #[error("entry data at offset {offset} overlaps another record")]
+    Overlap {
+        /// The entry's local-header offset.
+        offset: u64,
+    },
+    /// A central record and its local header disagree.
+    #[error("the central directory and the local header disagree on the {0}")]
+    LocalMismatch(&'static str),
+    /// A data descriptor disagrees with the central directory, or cannot be delimited.
+    #[error("data descriptor: {0}")]
+    DataDescriptor(&'static str),
+    /// Two entries have the same name, exactly or ignoring case.
+    #[error("the name collides with {other:?}{}", if *case_only { " (differing only in case or Unicode form)" } else { "" })]
+    DuplicateName {
+        /// The earlier entry.
+        other: String,
+        /// Whether the names differ in case or normalization only.
+        case_only: bool,
+    },
+    /// A name is used both as a file and as a directory.
+    #[error("{0:?} is both a file and a directory")]
+    FileDirConflict(String),
+    /// The name is not ASCII and not flagged UTF-8, so readers may decode it differently.
+    #[error("the name is not ASCII and the UTF-8 flag is not set")]
+    NameEncoding,
+    /// A unicode-path extra field gives a different name than the header.
+    #[error("a unicode-path extra field gives a second name")]
+    SecondName,
+    /// A directory entry has content.
+    #[error("a directory entry has content")]
+    DirectoryWithContent,
+    /// The external attributes mark a different file type than the name does.
+    #[error("the attributes mark a directory but the name does not end in '/'")]
+    DirectoryAttributes,
+    /// A stored entry whose compressed and uncompressed sizes differ.
+    #[error("stored entry with compressed size {compressed} and size {size}")]
+    StoredSizes {
+        /// Compressed size.
+        compressed: u64,
+        /// Uncompressed size.
+        size: u64,
+    },
+    /// The deflate stream is corrupt.
+    #[error("corrupt deflate stream")]
+    Deflate,
+    /// The deflate stream ends before its compressed size is used up, or runs past it.
+    #[error("the deflate stream uses {used} of its {compressed} compressed bytes")]
+    DeflateLength {
+        /// Bytes the stream consumed.
+        used: u64,
+        /// The compressed size on record.
+        compressed: u64,
+    },
+    /// The CRC-32 of the content differs from the one on record.
+    #[error("CRC-32 is {actual:08x}, the archive records {expected:08x}")]
+    Crc {
+        /// On record.
+        expected: u32,
+        /// Computed.
+        actual: u32,
+    },
+    /// The entry's content is shorter or longer than its recorded size.
+    #[error("the content is {actual} bytes, the archive records {expected}")]
+    Length {
+        /// On record.
+        expected: u64,
+        /// Read (capped at the record plus one).
+        actual: u64,
+    },
+    /// The file ends before a structure it declares.
+    #[error("unexpected end of file")]
+    Truncated,
+}
+
+/// Which path rule a name breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PathProblem {
+    /// The name is empty.
+    #[error("empty name")]
+    Empty,
+    /// The name starts with `/`.
+    #[error("absolute path")]
+    Absolute,
+    /// The name has a drive letter or any `:` (NTFS streams).
+    #[error("contains ':' (drive letter or NTFS stream)")]
+    Colon,
+    /// The name contains `\`.
+    #[error("contains a backslash")]
+    Backslash,
+    /// The name contains a control character.
+    #[error("contains a control character")]
+    Control,
+    /// An empty segment (`a//b`, or a trailing `/` on a file).
+    #[error("empty path segment")]
+    EmptySegment,
+    /// A `.` segment.
+    #[error("'.' segment")]
+    Dot,
+    /// A `..` segment.
+    #[error("'..' segment")]
+    DotDot,
+    /// The name is not valid UTF-8.
+    #[error("not valid UTF-8")]
+    NotUtf8,
+}
+
+/// A ZIP feature that packages may not use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// Traditional or strong encryption.
+    #[error("encrypted")]
+    Encrypted,
+    /// A compression method other than stored (0) or deflate (8).
+    #[error("compression method {0}")]
+    Method(u16),
+    /// A symbolic link.
+    #[error("symbolic link")]
+    Symlink,
+    /// A device, FIFO or socket.
+    #[error("special file (device, FIFO or socket)")]
+    SpecialFile,
+    /// General-purpose flag bits this verifier does not know.
+    #[error("unknown general-purpose flags {0:#06x}")]
+    Flags(u16),
+}
+
+fn at(entry: &Option<String>) -> String {
+    match entry {
+        Some(e) => format!(" at entry {e:?}"),
+        None => String::new(),
+    }
+}
+
+fn missing_message(signature: &Option<String>) -> String {
+    match signature {
+        Some(s) => format!(
+            "signature {s:?} is incomplete: signatures/{s}.sig and signatures/{s}.pem must both be present"
+        ),
+        None => "the package has no signature (signatures/NAME.sig + signatures/NAME.pem)".into(),
+    }
+}
+
+fn fmt_mode(mode: Option<u32>) -> String {
+    match mode {
+        Some(m) => format!("{m:04o}"),
+        None => "not set".into(),
+    }
+}

@@ -1,0 +1,70 @@
+//! pkgverify decides whether a vendor's signed ZIP upgrade package can be
+//! trusted before anything in it runs.
+//!
+//! A package (format 1, see `docs/FORMAT.md`) is a ZIP archive whose first
+//! entry is `manifest.json` (every payload file with its size, SHA-256 and
+//! mode), followed by detached signatures over the manifest's exact bytes
+//! (`signatures/NAME.sig` with the signer's certificate chain in
+//! `signatures/NAME.pem`), followed by the payload.
+//!
+//! Verification reads the archive strictly (one reading only: no prefixes,
+//! gaps, overlaps, duplicate names or disagreeing headers), authenticates the
+//! manifest (signature, then the signer's chain to the operator's
+//! [`TrustStore`] at a caller-given time, with the code-signing EKU and CRLs),
+//! and only then hashes the payload, never reading more from an entry than
+//! the signed manifest says it holds, plus one byte.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use pkgverify::{TrustStore, UnixTime, Verifier};
+//!
+//! let mut trust = TrustStore::new();
+//! trust.load_anchors("vendor-root-g1.pem")?;
+//! trust.load_intermediates("vendor-advisory-chain.pem")?;
+//! let verifier = Verifier::new(trust, UnixTime::now());
+//! match verifier.verify_path("Full-upgrade-package-dten.zip") {
+//!     Ok(package) => println!("{} {}: {} files verified",
+//!         package.manifest().package().name,
+//!         package.manifest().package().version,
+//!         package.manifest().files().len()),
+//!     Err(rejection) => eprintln!("rejected ({}): {}", rejection.kind(), rejection),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! What is *not* checked: anything about what the payload does once trusted
+//! (that is the vendor's signature's meaning); file timestamps, comments and
+//! extra fields other than zip64 and unicode-path; the archive comment (it is
+//! allowed and ignored); certificate policies and name constraints beyond what
+//! rustls-webpki enforces; OCSP; whether a trust anchor itself has expired.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod error;
+mod manifest;
+mod pack;
+mod path;
+mod signature;
+mod time;
+
+pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
+pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
+pub use pack::{Compression, PackageBuilder};
+pub use rustls_pki_types::UnixTime;
+pub use signature::{Algorithm, SigningKey};
+pub use time::parse_rfc3339;
+
+/// Lowercase hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

@@ -1,0 +1,273 @@
+//! Writing signed format-1 packages: what a vendor's release pipeline runs.
+//!
+//! The writer lays entries out the way the verifier reads them: `manifest.json`
+//! first, then the signature pairs, then the payload, each payload file with
+//! its unix mode. Files given by path are read twice (once to hash for the
+//! manifest, once to copy), because the manifest must precede them.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, Write};
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::error::Error;
+use crate::manifest::{FileEntry, Manifest, PackageInfo};
+use crate::signature::SigningKey;
+
+/// How payload entries are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Compression {
+    /// Deflate (method 8).
+    #[default]
+    Deflated,
+    /// No compression (method 0).
+    Stored,
+}
+
+enum Content {
+    Bytes(Vec<u8>),
+    Disk(PathBuf),
+}
+
+struct Payload {
+    path: String,
+    content: Content,
+    mode: u32,
+    manifest_mode: bool,
+}
+
+struct Signer {
+    name: String,
+    key: SigningKey,
+    chain_pem: Vec<u8>,
+}
+
+/// Builds a signed package.
+///
+/// ```no_run
+/// # fn main() -> Result<(), pkgverify::Error> {
+/// use pkgverify::{PackageBuilder, SigningKey};
+/// let key = SigningKey::from_pkcs8_pem(&std::fs::read("signer.key").unwrap())?;
+/// let chain = std::fs::read("signer-chain.pem").unwrap();
+/// let out = std::fs::File::create("package.zip").unwrap();
+/// PackageBuilder::new("dten-firmware", "4.2.0")
+///     .file("bin/tool", b"\x7fELF...".to_vec(), 0o755)
+///     .signer("vendor", key, chain)
+///     .write(out)?;
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct PackageBuilder {
+    package: PackageInfo,
+    metadata: Map<String, Value>,
+    files: Vec<Payload>,
+    directories: Vec<String>,
+    signers: Vec<Signer>,
+    compression: Compression,
+}
+
+impl PackageBuilder {
+    /// Starts a package with its name and version.
+    pub fn new(name: &str, version: &str) -> Self {
+        Self {
+            package: PackageInfo {
+                name: name.into(),
+                version: version.into(),
+                created: None,
+            },
+            metadata: Map::new(),
+            files: Vec::new(),
+            directories: Vec::new(),
+            signers: Vec::new(),
+            compression: Compression::default(),
+        }
+    }
+
+    /// Sets `package.created` (RFC 3339; not checked here, the verifier checks it).
+    pub fn created(mut self, rfc3339: &str) -> Self {
+        self.package.created = Some(rfc3339.into());
+        self
+    }
+
+    /// Adds a top-level metadata key (`requires`, `reboot`, ...).
+    pub fn metadata(mut self, key: &str, value: Value) -> Self {
+        self.metadata.insert(key.into(), value);
+        self
+    }
+
+    /// Adds a payload file from memory with unix mode `mode`, recorded in the manifest.
+    pub fn file(mut self, path: &str, contents: Vec<u8>, mode: u32) -> Self {
+        self.files.push(Payload {
+            path: path.into(),
+            content: Content::Bytes(contents),
+            mode,
+            manifest_mode: true,
+        });
+        self
+    }
+
+    /// Adds a payload file read from `source` when the package is written.
+    pub fn file_from_disk(mut self, path: &str, source: PathBuf, mode: u32) -> Self {
+        self.files.push(Payload {
+            path: path.into(),
+            content: Content::Disk(source),
+            mode,
+            manifest_mode: true,
+        });
+        self
+    }
+
+    /// Leaves `mode` out of the manifest for the last file added (the archive still records it).
+    pub fn without_manifest_mode(mut self) -> Self {
+        if let Some(last) = self.files.last_mut() {
+            last.manifest_mode = false;
+        }
+        self
+    }
+
+    /// Adds a directory entry (`path` ends in `/`) after the signatures.
+    pub fn directory(mut self, path: &str) -> Self {
+        self.directories.push(path.into());
+        self
+    }
+
+    /// Chooses how payload entries are compressed (default: deflate).
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Adds a signature `signatures/NAME.sig` made with `key`, and
+    /// `signatures/NAME.pem` holding `chain_pem` (signer certificate first).
+    pub fn signer(mut self, name: &str, key: SigningKey, chain_pem: Vec<u8>) -> Self {
+        self.signers.push(Signer {
+            name: name.into(),
+            key,
+            chain_pem,
+        });
+        self
+    }
+
+    /// The manifest this package will carry (hashes every file).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if a file given by path cannot be read.
+    pub fn manifest(&self) -> Result<Manifest, Error> {
+        let mut entries = Vec::with_capacity(self.files.len());
+        for f in &self.files {
+            let (size, sha256) = match &f.content {
+                Content::Bytes(b) => (b.len() as u64, Sha256::digest(b).into()),
+                Content::Disk(p) => hash_file(p).map_err(|e| Error::io(p.display().to_string(), e))?,
+            };
+            entries.push(FileEntry {
+                path: f.path.clone(),
+                size,
+                sha256,
+                mode: f.manifest_mode.then_some(f.mode),
+            });
+        }
+        Ok(Manifest::new(
+            self.package.clone(),
+            entries,
+            self.metadata.clone(),
+        ))
+    }
+
+    /// Writes the package to `out` and returns it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if a file cannot be read or the output cannot be written;
+    /// [`Error::SignatureInvalid`] if a key fails to sign.
+    pub fn write<W: Write + Seek>(self, out: W) -> Result<W, Error> {
+        let manifest_bytes = self.manifest()?.to_json();
+        self.write_with_manifest(out, &manifest_bytes)
+    }
+
+    /// Writes the package with `manifest_bytes` as `manifest.json`, signed as given.
+    ///
+    /// For tests and tools that need exact control of the manifest's bytes; the
+    /// files are written as added, whether or not the manifest lists them.
+    ///
+    /// # Errors
+    /// As [`PackageBuilder::write`].
+    pub fn write_with_manifest<W: Write + Seek>(
+        self,
+        out: W,
+        manifest_bytes: &[u8],
+    ) -> Result<W, Error> {
+        let io_err = |e: zip::result::ZipError| Error::io("package output", io::Error::other(e));
+        let mut zip = ZipWriter::new(out);
+        let base = SimpleFileOptions::default()
+            .last_modified_time(DateTime::default())
+            .system(zip::System::Unix);
+        let small = base
+            .compression_method(CompressionMethod::Deflated)
+            .unix_permissions(0o644);
+        zip.start_file("manifest.json", small).map_err(io_err)?;
+        write_all(&mut zip, manifest_bytes)?;
+        for s in &self.signers {
+            let signature = s.key.sign(manifest_bytes)?;
+            zip.start_file(format!("signatures/{}.sig", s.name), small)
+                .map_err(io_err)?;
+            write_all(&mut zip, &signature)?;
+            zip.start_file(format!("signatures/{}.pem", s.name), small)
+                .map_err(io_err)?;
+            write_all(&mut zip, &s.chain_pem)?;
+        }
+        for d in &self.directories {
+            zip.add_directory(d.as_str(), base.unix_permissions(0o755))
+                .map_err(io_err)?;
+        }
+        let method = match self.compression {
+            Compression::Deflated => CompressionMethod::Deflated,
+            Compression::Stored => CompressionMethod::Stored,
+        };
+        for f in &self.files {
+            let size = match &f.content {
+                Content::Bytes(b) => b.len() as u64,
+                Content::Disk(p) => std::fs::metadata(p)
+                    .map_err(|e| Error::io(p.display().to_string(), e))?
+                    .len(),
+            };
+            let options = base
+                .compression_method(method)
+                .large_file(size >= u64::from(u32::MAX))
+                .external_attributes((0o100000 | f.mode) << 16);
+            zip.start_file(f.path.as_str(), options).map_err(io_err)?;
+            match &f.content {
+                Content::Bytes(b) => write_all(&mut zip, b)?,
+                Content::Disk(p) => {
+                    let mut src = File::open(p).map_err(|e| Error::io(p.display().to_string(), e))?;
+                    io::copy(&mut src, &mut zip).map_err(|e| Error::io(p.display().to_string(), e))?;
+                }
+            }
+        }
+        zip.finish().map_err(io_err)
+    }
+}
+
+fn write_all<W: Write + Seek>(zip: &mut ZipWriter<W>, bytes: &[u8]) -> Result<(), Error> {
+    zip.write_all(bytes)
+        .map_err(|e| Error::io("package output", e))
+}
+
+fn hash_file(path: &std::path::Path) -> io::Result<(u64, [u8; 32])> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((size, hasher.finalize().into()))
+}

@@ -1,0 +1,93 @@
+//! The path rules every name in a package obeys, in the archive and in the manifest.
+//!
+//! A name is relative, `/`-separated, and cannot leave the directory it is
+//! extracted into on any common operating system.
+
+use crate::error::PathProblem;
+
+/// Checks one file path (no trailing `/`).
+pub(crate) fn check_file(name: &str) -> Result<(), PathProblem> {
+    if name.is_empty() {
+        return Err(PathProblem::Empty);
+    }
+    if name.starts_with('/') {
+        return Err(PathProblem::Absolute);
+    }
+    for c in name.chars() {
+        match c {
+            ':' => return Err(PathProblem::Colon),
+            '\\' => return Err(PathProblem::Backslash),
+            c if c.is_control() => return Err(PathProblem::Control),
+            _ => {}
+        }
+    }
+    for segment in name.split('/') {
+        match segment {
+            "" => return Err(PathProblem::EmptySegment),
+            "." => return Err(PathProblem::Dot),
+            ".." => return Err(PathProblem::DotDot),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks a ZIP entry name: a file path, or a directory path followed by one `/`.
+pub(crate) fn check_entry(name: &str) -> Result<(), PathProblem> {
+    match name.strip_suffix('/') {
+        Some("") => Err(PathProblem::Absolute),
+        Some(dir) => check_file(dir),
+        None => check_file(name),
+    }
+}
+
+/// The key under which two names count as the same file on a case-insensitive
+/// or normalizing file system (NTFS, APFS, HFS+): Unicode lowercase of the
+/// canonical decomposition.
+pub(crate) fn fold(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfd().collect::<String>().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules() {
+        let cases: &[(&str, Result<(), PathProblem>)] = &[
+            ("bin/tool", Ok(())),
+            ("a", Ok(())),
+            ("scripts/post-install.sh", Ok(())),
+            ("", Err(PathProblem::Empty)),
+            ("/etc/passwd", Err(PathProblem::Absolute)),
+            ("C:/x", Err(PathProblem::Colon)),
+            ("a:b", Err(PathProblem::Colon)),
+            ("a\\b", Err(PathProblem::Backslash)),
+            ("a\u{0}b", Err(PathProblem::Control)),
+            ("a\u{1b}[31m", Err(PathProblem::Control)),
+            ("a\u{85}", Err(PathProblem::Control)),
+            ("a//b", Err(PathProblem::EmptySegment)),
+            ("a/", Err(PathProblem::EmptySegment)),
+            ("./a", Err(PathProblem::Dot)),
+            ("a/./b", Err(PathProblem::Dot)),
+            ("../a", Err(PathProblem::DotDot)),
+            ("a/../../b", Err(PathProblem::DotDot)),
+            ("a/..", Err(PathProblem::DotDot)),
+        ];
+        for (name, want) in cases {
+            assert_eq!(check_file(name), *want, "{name:?}");
+        }
+        assert_eq!(check_entry("bin/"), Ok(()));
+        assert_eq!(check_entry("/"), Err(PathProblem::Absolute));
+        assert_eq!(check_entry("../"), Err(PathProblem::DotDot));
+        assert_eq!(check_entry("a//"), Err(PathProblem::EmptySegment));
+    }
+
+    #[test]
+    fn folding_matches_case_and_unicode_forms() {
+        assert_eq!(fold("Bin/Tool"), fold("bin/tool"));
+        assert_eq!(fold("caf\u{e9}"), fold("cafe\u{301}"));
+        assert_ne!(fold("a"), fold("b"));
+    }
+}
