@@ -45,7 +45,10 @@ pub enum Error {
         feature: Unsupported,
     },
     /// A resource bound from [`Limits`](crate::Limits) was exceeded.
-    #[error("limit exceeded{}: {what} is {actual}, the limit is {limit}", at(entry))]
+    #[error(
+        "limit exceeded{}: {what} is {actual}, the limit is {limit}",
+        at(entry)
+    )]
     LimitExceeded {
         /// The entry concerned, if any.
         entry: Option<String>,
@@ -316,6 +319,12 @@ pub enum ArchiveDefect {
     /// The archive comment contains an end-of-central-directory signature.
     #[error("the archive comment contains an end-of-central-directory signature")]
     EndRecordInComment,
+    /// Bytes after the end record that its comment length does not account for.
+    #[error("bytes follow the end-of-central-directory record")]
+    Trailing,
+    /// The central directory lists entries in a different order than the file holds them.
+    #[error("the central directory lists entries out of file order")]
+    OutOfOrder,
     /// A multi-disk (spanned) archive.
     #[error("spanned (multi-disk) archives are not supported")]
     MultiDisk,
@@ -323,7 +332,9 @@ pub enum ArchiveDefect {
     #[error("zip64 end record: {0}")]
     Zip64(&'static str),
     /// A 32-bit field disagrees with its zip64 counterpart.
-    #[error("the end record's {field} ({value32}) disagrees with the zip64 end record ({value64})")]
+    #[error(
+        "the end record's {field} ({value32}) disagrees with the zip64 end record ({value64})"
+    )]
     Zip64Disagrees {
         /// The field.
         field: &'static str,

@@ -45,19 +45,28 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod archive;
 mod error;
+mod limits;
 mod manifest;
 mod pack;
 mod path;
+mod report;
 mod signature;
 mod time;
+mod trust;
+mod verify;
 
 pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
+pub use limits::Limits;
 pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
 pub use pack::{Compression, PackageBuilder};
+pub use report::{PackageId, Problem, Report, SignatureReport, SignatureStatus};
 pub use rustls_pki_types::UnixTime;
 pub use signature::{Algorithm, SigningKey};
 pub use time::parse_rfc3339;
+pub use trust::{CertInfo, TrustStore};
+pub use verify::{Rejection, VerifiedPackage, Verifier};
 
 /// Lowercase hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {

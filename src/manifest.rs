@@ -15,7 +15,6 @@ use crate::path;
 /// The only format version this crate reads.
 pub const FORMAT_VERSION: u64 = 1;
 
-
 /// A verified format-1 manifest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
@@ -205,7 +204,10 @@ fn parse_files(value: Option<Value>) -> Result<Vec<FileEntry>, Error> {
             None => return Err(Error::manifest(field("path"), "missing")),
         };
         if let Err(problem) = path::check_file(&path) {
-            return Err(Error::manifest(field("path"), format!("{path:?}: {problem}")));
+            return Err(Error::manifest(
+                field("path"),
+                format!("{path:?}: {problem}"),
+            ));
         }
         let folded = path::fold(&path);
         if folded == "manifest.json" || folded.starts_with("signatures/") {
@@ -347,9 +349,7 @@ mod tests {
     const DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
     fn doc(files: &str, extra: &str) -> String {
-        format!(
-            r#"{{"format":1,"package":{{"name":"p","version":"1"}},"files":[{files}]{extra}}}"#
-        )
+        format!(r#"{{"format":1,"package":{{"name":"p","version":"1"}},"files":[{files}]{extra}}}"#)
     }
 
     fn file(path: &str) -> String {
@@ -358,8 +358,9 @@ mod tests {
 
     #[test]
     fn parses_and_keeps_metadata() {
-        let m = Manifest::parse(doc(&file("a/b"), r#","reboot":true,"requires":{"x":1}"#).as_bytes())
-            .unwrap();
+        let m =
+            Manifest::parse(doc(&file("a/b"), r#","reboot":true,"requires":{"x":1}"#).as_bytes())
+                .unwrap();
         assert_eq!(m.files().len(), 1);
         assert_eq!(m.files()[0].path, "a/b");
         assert_eq!(m.metadata().get("reboot"), Some(&Value::Bool(true)));
@@ -375,24 +376,78 @@ mod tests {
             ("[]".into(), "manifest.json"),
             ("{\"format\":1,\"format\":1}".into(), "manifest.json"),
             (doc(&file("a"), r#","x":{"k":1,"k":2}"#), "manifest.json"),
-            (doc(&file("a"), "").replace("\"format\":1", "\"format\":2"), "format"),
-            (doc(&file("a"), "").replace("\"format\":1", "\"format\":\"1\""), "format"),
+            (
+                doc(&file("a"), "").replace("\"format\":1", "\"format\":2"),
+                "format",
+            ),
+            (
+                doc(&file("a"), "").replace("\"format\":1", "\"format\":\"1\""),
+                "format",
+            ),
             (doc(&file("a"), "").replace("\"format\":1,", ""), "format"),
-            (doc(&file("a"), "").replace("\"name\":\"p\",", ""), "package.name"),
-            (doc(&file("a"), "").replace("\"name\":\"p\"", "\"name\":\"p\\u001b\""), "package.name"),
-            (doc(&file("a"), "").replace("\"version\":\"1\"", "\"version\":\"1\",\"created\":\"yesterday\""), "package.created"),
-            (doc(&format!("{},{}", file("a"), file("a")), ""), "files[1].path"),
-            (doc(&format!("{},{}", file("a"), file("A")), ""), "files[1].path"),
+            (
+                doc(&file("a"), "").replace("\"name\":\"p\",", ""),
+                "package.name",
+            ),
+            (
+                doc(&file("a"), "").replace("\"name\":\"p\"", "\"name\":\"p\\u001b\""),
+                "package.name",
+            ),
+            (
+                doc(&file("a"), "").replace(
+                    "\"version\":\"1\"",
+                    "\"version\":\"1\",\"created\":\"yesterday\"",
+                ),
+                "package.created",
+            ),
+            (
+                doc(&format!("{},{}", file("a"), file("a")), ""),
+                "files[1].path",
+            ),
+            (
+                doc(&format!("{},{}", file("a"), file("A")), ""),
+                "files[1].path",
+            ),
             (doc(&file("../a"), ""), "files[0].path"),
             (doc(&file("manifest.json"), ""), "files[0].path"),
             (doc(&file("signatures/x.sig"), ""), "files[0].path"),
-            (doc(&file("a").replace("\"size\":1", "\"size\":-1"), ""), "files[0].size"),
-            (doc(&file("a").replace("\"size\":1", "\"size\":1.5"), ""), "files[0].size"),
-            (doc(&file("a").replace("\"size\":1", "\"size\":1e40"), ""), "files[0].size"),
-            (doc(&file("a").replace(DIGEST, &DIGEST.to_uppercase().replace('0', "A")), ""), "files[0].sha256"),
-            (doc(&file("a").replace(DIGEST, &long), ""), "files[0].sha256"),
-            (doc(&file("a").replace("\"size\":1", "\"size\":1,\"mode\":4096"), ""), "files[0].mode"),
-            (doc(&file("a").replace("\"size\":1", "\"size\":1,\"exec\":true"), ""), "files[0].exec"),
+            (
+                doc(&file("a").replace("\"size\":1", "\"size\":-1"), ""),
+                "files[0].size",
+            ),
+            (
+                doc(&file("a").replace("\"size\":1", "\"size\":1.5"), ""),
+                "files[0].size",
+            ),
+            (
+                doc(&file("a").replace("\"size\":1", "\"size\":1e40"), ""),
+                "files[0].size",
+            ),
+            (
+                doc(
+                    &file("a").replace(DIGEST, &DIGEST.to_uppercase().replace('0', "A")),
+                    "",
+                ),
+                "files[0].sha256",
+            ),
+            (
+                doc(&file("a").replace(DIGEST, &long), ""),
+                "files[0].sha256",
+            ),
+            (
+                doc(
+                    &file("a").replace("\"size\":1", "\"size\":1,\"mode\":4096"),
+                    "",
+                ),
+                "files[0].mode",
+            ),
+            (
+                doc(
+                    &file("a").replace("\"size\":1", "\"size\":1,\"exec\":true"),
+                    "",
+                ),
+                "files[0].exec",
+            ),
         ];
         for (text, field) in cases {
             match Manifest::parse(text.as_bytes()) {

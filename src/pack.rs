@@ -162,7 +162,9 @@ impl PackageBuilder {
         for f in &self.files {
             let (size, sha256) = match &f.content {
                 Content::Bytes(b) => (b.len() as u64, Sha256::digest(b).into()),
-                Content::Disk(p) => hash_file(p).map_err(|e| Error::io(p.display().to_string(), e))?,
+                Content::Disk(p) => {
+                    hash_file(p).map_err(|e| Error::io(p.display().to_string(), e))?
+                }
             };
             entries.push(FileEntry {
                 path: f.path.clone(),
@@ -242,8 +244,10 @@ impl PackageBuilder {
             match &f.content {
                 Content::Bytes(b) => write_all(&mut zip, b)?,
                 Content::Disk(p) => {
-                    let mut src = File::open(p).map_err(|e| Error::io(p.display().to_string(), e))?;
-                    io::copy(&mut src, &mut zip).map_err(|e| Error::io(p.display().to_string(), e))?;
+                    let mut src =
+                        File::open(p).map_err(|e| Error::io(p.display().to_string(), e))?;
+                    io::copy(&mut src, &mut zip)
+                        .map_err(|e| Error::io(p.display().to_string(), e))?;
                 }
             }
         }

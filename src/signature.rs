@@ -38,7 +38,10 @@ impl Algorithm {
     }
 }
 
-const CANDIDATES: [(Algorithm, &dyn rustls_pki_types::SignatureVerificationAlgorithm); 5] = [
+const CANDIDATES: [(
+    Algorithm,
+    &dyn rustls_pki_types::SignatureVerificationAlgorithm,
+); 5] = [
     (Algorithm::EcdsaP256Sha256, webpki::ring::ECDSA_P256_SHA256),
     (Algorithm::EcdsaP384Sha384, webpki::ring::ECDSA_P384_SHA384),
     (Algorithm::Ed25519, webpki::ring::ED25519),

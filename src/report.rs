@@ -1,0 +1,146 @@
+//! What a caller, a pipeline or the example verifier shows: one serializable
+//! report for success and failure alike.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::trust::CertInfo;
+use crate::verify::{Rejection, VerifiedPackage};
+
+/// A signature's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureStatus {
+    /// Valid, and the signer chains to a trust anchor.
+    Trusted,
+    /// Valid bytes, but the signer is not trusted (see the problem).
+    Untrusted,
+    /// The bytes do not verify, or the certificate file is unusable; fatal.
+    Invalid,
+}
+
+/// A failure as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// [`Error::kind`].
+    pub kind: &'static str,
+    /// The error's message.
+    pub message: String,
+    /// The entry concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl From<&Error> for Problem {
+    fn from(e: &Error) -> Self {
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+            path: e.path().map(str::to_owned),
+        }
+    }
+}
+
+/// One signature pair's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureReport {
+    /// `NAME` of `signatures/NAME.sig`.
+    pub name: String,
+    /// The outcome.
+    pub status: SignatureStatus,
+    /// The algorithm that verified the bytes, if they verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<&'static str>,
+    /// The signer certificate, if it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<CertInfo>,
+    /// Subjects from the signer up to the trust anchor (trusted signatures only).
+    pub chain: Vec<String>,
+    /// Why the signature is not trusted, if it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// The package's identity in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackageId {
+    /// Package name.
+    pub name: String,
+    /// Package version.
+    pub version: String,
+}
+
+/// The whole verdict, as the example verifier's `--json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Whether the package verified.
+    pub verified: bool,
+    /// Name and version, when an authenticated manifest gave them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageId>,
+    /// Every signature's outcome, when the signatures were reached.
+    pub signatures: Vec<SignatureReport>,
+    /// Payload files verified.
+    pub files: u64,
+    /// Payload bytes verified.
+    pub bytes: u64,
+    /// The failure, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Problem>,
+}
+
+impl Report {
+    /// The report of a verification result.
+    pub fn new(result: &Result<VerifiedPackage, Rejection>) -> Self {
+        match result {
+            Ok(p) => Self {
+                verified: true,
+                package: Some(PackageId {
+                    name: p.manifest().package().name.clone(),
+                    version: p.manifest().package().version.clone(),
+                }),
+                signatures: p.signatures().to_vec(),
+                files: p.manifest().files().len() as u64,
+                bytes: p.bytes(),
+                error: None,
+            },
+            Err(r) => {
+                let (files, bytes) = r.progress();
+                Self {
+                    verified: false,
+                    package: r.package().map(|p| PackageId {
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                    }),
+                    signatures: r.signatures().to_vec(),
+                    files,
+                    bytes,
+                    error: Some(Problem::from(r.error())),
+                }
+            }
+        }
+    }
+
+    /// A report for a failure before any package was read (e.g. a usage error).
+    pub fn failure(kind: &'static str, message: String) -> Self {
+        Self {
+            verified: false,
+            package: None,
+            signatures: Vec::new(),
+            files: 0,
+            bytes: 0,
+            error: Some(Problem {
+                kind,
+                message,
+                path: None,
+            }),
+        }
+    }
+
+    /// The report as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!(r#"{{"verified":false,"error":{{"kind":"internal","message":"{e}"}}}}"#)
+        })
+    }
+}

@@ -1,0 +1,632 @@
+//! The operator's trust store and chain validation.
+//!
+//! Trust decisions are rustls-webpki's: path building from the signer through
+//! the package's bundled certificates and the store's vendor intermediates to a
+//! trust anchor, at the verification time, with the code-signing EKU and the
+//! store's CRLs. When webpki says no, a separate walk over the same
+//! certificates (by name and key identifier only, never used to accept)
+//! explains the failure in terms an operator can act on: which certificate's
+//! issuer is missing, which one expired or was revoked.
+
+use std::path::Path;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor, UnixTime};
+use sha2::{Digest, Sha256};
+use webpki::{
+    CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage, OwnedCertRevocationList,
+    RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
+};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::error::Error;
+use crate::time::{format_secs, format_unix};
+
+/// The code-signing extended key usage, 1.3.6.1.5.5.7.3.3 (DER contents of the OID).
+const EKU_CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
+
+/// Signature algorithms accepted on certificates and CRLs.
+static CERT_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = &[
+    webpki::ring::ECDSA_P256_SHA256,
+    webpki::ring::ECDSA_P256_SHA384,
+    webpki::ring::ECDSA_P384_SHA256,
+    webpki::ring::ECDSA_P384_SHA384,
+    webpki::ring::ED25519,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA256,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA512,
+    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+];
+
+/// What the operator trusts: anchors (old and new roots side by side during a
+/// rotation), vendor intermediates (untrusted, for path building only: the
+/// place for a vendor's advisory or cross-signed chain), and CRLs.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    anchors: Vec<Anchor>,
+    intermediates: Vec<CertificateDer<'static>>,
+    crls: Vec<std::sync::Arc<CertRevocationList<'static>>>,
+}
+
+#[derive(Debug, Clone)]
+struct Anchor {
+    cert: CertificateDer<'static>,
+    anchor: TrustAnchor<'static>,
+}
+
+/// A certificate as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CertInfo {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// SHA-256 of the DER certificate, hex.
+    pub sha256: String,
+}
+
+impl CertInfo {
+    /// Describes a DER certificate; `None` if x509-parser cannot read it.
+    pub fn from_der(der: &[u8]) -> Option<Self> {
+        let (_, c) = X509Certificate::from_der(der).ok()?;
+        Some(Self {
+            subject: c.subject().to_string(),
+            issuer: c.issuer().to_string(),
+            serial: crate::hex(c.raw_serial()),
+            not_before: format_secs(c.validity().not_before.timestamp()),
+            not_after: format_secs(c.validity().not_after.timestamp()),
+            sha256: crate::hex(&Sha256::digest(der)),
+        })
+    }
+}
+
+/// A successfully validated chain: subjects from the signer up to the anchor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ValidChain {
+    pub subjects: Vec<String>,
+}
+
+impl TrustStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds trust anchors from PEM (any number of certificates) or one DER certificate.
+    ///
+    /// # Errors
+    /// [`Error::TrustInput`] naming `source` if nothing parses as a certificate
+    /// or a certificate cannot serve as an anchor.
+    pub fn add_anchors(&mut self, bytes: &[u8], source: &str) -> Result<usize, Error> {
+        let certs = parse_certs(bytes, source)?;
+        for cert in &certs {
+            let anchor = webpki::anchor_from_trusted_cert(cert)
+                .map_err(|e| trust_input(source, format!("not usable as a trust anchor: {e}")))?
+                .to_owned();
+            self.anchors.push(Anchor {
+                cert: cert.clone(),
+                anchor,
+            });
+        }
+        Ok(certs.len())
+    }
+
+    /// Adds vendor intermediates (PEM or DER), used only to build paths.
+    ///
+    /// # Errors
+    /// [`Error::TrustInput`] naming `source` if nothing parses as a certificate.
+    pub fn add_intermediates(&mut self, bytes: &[u8], source: &str) -> Result<usize, Error> {
+        let certs = parse_certs(bytes, source)?;
+        let n = certs.len();
+        self.intermediates.extend(certs);
+        Ok(n)
+    }
+
+    /// Adds certificate revocation lists (PEM, any number, or one DER CRL).
+    ///
+    /// # Errors
+    /// [`Error::TrustInput`] naming `source` if nothing parses as a CRL.
+    pub fn add_crls(&mut self, bytes: &[u8], source: &str) -> Result<usize, Error> {
+        let ders: Vec<CertificateRevocationListDer<'static>> = if is_pem(bytes) {
+            CertificateRevocationListDer::pem_slice_iter(bytes)
+                .collect::<Result<_, _>>()
+                .map_err(|e| trust_input(source, format!("bad PEM: {e}")))?
+        } else {
+            vec![CertificateRevocationListDer::from(bytes.to_vec())]
+        };
+        if ders.is_empty() {
+            return Err(trust_input(source, "no CRL found"));
+        }
+        for der in &ders {
+            let crl = OwnedCertRevocationList::from_der(der)
+                .map_err(|e| trust_input(source, format!("not a usable CRL: {e}")))?;
+            self.crls
+                .push(std::sync::Arc::new(CertRevocationList::from(crl)));
+        }
+        Ok(ders.len())
+    }
+
+    /// [`TrustStore::add_anchors`] from a file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read, else as `add_anchors`.
+    pub fn load_anchors(&mut self, path: impl AsRef<Path>) -> Result<usize, Error> {
+        let (bytes, name) = read(path.as_ref())?;
+        self.add_anchors(&bytes, &name)
+    }
+
+    /// [`TrustStore::add_intermediates`] from a file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read, else as `add_intermediates`.
+    pub fn load_intermediates(&mut self, path: impl AsRef<Path>) -> Result<usize, Error> {
+        let (bytes, name) = read(path.as_ref())?;
+        self.add_intermediates(&bytes, &name)
+    }
+
+    /// [`TrustStore::add_crls`] from a file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read, else as `add_crls`.
+    pub fn load_crls(&mut self, path: impl AsRef<Path>) -> Result<usize, Error> {
+        let (bytes, name) = read(path.as_ref())?;
+        self.add_crls(&bytes, &name)
+    }
+
+    /// Number of trust anchors.
+    pub fn anchor_count(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// Validates `signer` (with the package's `bundled` certificates) for code
+    /// signing at `time`. `signature` names the signature in errors.
+    pub(crate) fn validate(
+        &self,
+        signature: &str,
+        signer: &CertificateDer<'_>,
+        bundled: &[CertificateDer<'_>],
+        time: UnixTime,
+    ) -> Result<ValidChain, Error> {
+        let ee = EndEntityCert::try_from(signer).map_err(|e| Error::SignatureInvalid {
+            signature: signature.into(),
+            problem: format!("the signer certificate cannot be parsed ({e})"),
+        })?;
+        if !has_code_signing_eku(signer) {
+            #[allow(deprecated)]
+            return Err(self.explain(
+                signature,
+                signer,
+                bundled,
+                time,
+                webpki::Error::RequiredEkuNotFound,
+            ));
+        }
+        let anchors: Vec<TrustAnchor<'_>> = self.anchors.iter().map(|a| a.anchor.clone()).collect();
+        let mut intermediates: Vec<CertificateDer<'_>> = bundled.to_vec();
+        intermediates.extend(self.intermediates.iter().cloned());
+        let crl_refs: Vec<&CertRevocationList<'_>> = self.crls.iter().map(|c| &**c).collect();
+        let revocation = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
+            b.with_depth(RevocationCheckDepth::Chain)
+                .with_status_policy(UnknownStatusPolicy::Allow)
+                .with_expiration_policy(ExpirationPolicy::Enforce)
+                .build()
+        });
+        match ee.verify_for_usage(
+            CERT_ALGS,
+            &anchors,
+            &intermediates,
+            time,
+            // Applied to every certificate on the path: a CA that restricts its EKU must allow
+            // code signing. That the signer itself has the extension was checked above.
+            KeyUsage::required_if_present(EKU_CODE_SIGNING),
+            revocation,
+            None,
+        ) {
+            Ok(path) => {
+                let mut subjects = vec![subject_of(signer)];
+                subjects.extend(
+                    path.intermediate_certificates()
+                        .map(|c| subject_of(&c.der())),
+                );
+                let anchor = path.anchor();
+                let top = self
+                    .anchors
+                    .iter()
+                    .find(|a| {
+                        a.anchor.subject.as_ref() == anchor.subject.as_ref()
+                            && a.anchor.subject_public_key_info.as_ref()
+                                == anchor.subject_public_key_info.as_ref()
+                    })
+                    .map(|a| subject_of(&a.cert))
+                    .unwrap_or_else(|| "(trust anchor)".into());
+                subjects.push(top);
+                Ok(ValidChain { subjects })
+            }
+            Err(e) => Err(self.explain(signature, signer, bundled, time, e)),
+        }
+    }
+
+    /// The one place webpki errors become ours, with the diagnostic walk's context.
+    fn explain(
+        &self,
+        signature: &str,
+        signer: &CertificateDer<'_>,
+        bundled: &[CertificateDer<'_>],
+        time: UnixTime,
+        err: webpki::Error,
+    ) -> Error {
+        let walk = Walk::new(self, signer, bundled);
+        let signer_subject = subject_of(signer);
+        let at = format_unix(time);
+        let untrusted = |explanation: String| Error::UntrustedSigner {
+            signature: signature.into(),
+            signer: signer_subject.clone(),
+            explanation,
+        };
+        #[allow(deprecated)]
+        match err {
+            webpki::Error::CertExpired { not_after, .. } => Error::CertificateExpired {
+                signature: signature.into(),
+                certificate: walk
+                    .find(|n| n.not_after == not_after.as_secs() as i64)
+                    .unwrap_or_else(|| signer_subject.clone()),
+                not_after: format_unix(not_after),
+                at,
+            },
+            webpki::Error::CertNotValidYet { not_before, .. } => Error::CertificateNotYetValid {
+                signature: signature.into(),
+                certificate: walk
+                    .find(|n| n.not_before == not_before.as_secs() as i64)
+                    .unwrap_or_else(|| signer_subject.clone()),
+                not_before: format_unix(not_before),
+                at,
+            },
+            webpki::Error::CertRevoked => {
+                let revoked = walk.path.iter().find(|n| {
+                    self.crls.iter().any(|crl| {
+                        crl.issuer() == n.issuer_raw.as_slice()
+                            && matches!(crl.find_serial(&n.serial), Ok(Some(_)))
+                    })
+                });
+                Error::CertificateRevoked {
+                    signature: signature.into(),
+                    certificate: revoked.map_or_else(|| signer_subject.clone(), |n| n.subject.clone()),
+                    serial: revoked.map(|n| crate::hex(&n.serial)),
+                }
+            }
+            webpki::Error::RequiredEkuNotFound
+            | webpki::Error::RequiredEkuNotFoundContext(_)
+            | webpki::Error::EmptyEkuExtension => Error::WrongKeyUsage {
+                signature: signature.into(),
+                certificate: signer_subject.clone(),
+                problem: match walk.path.first().map(|n| n.eku.as_str()) {
+                    Some("") | None => "has no extended key usage extension; code signing (1.3.6.1.5.5.7.3.3) is required".into(),
+                    Some(ekus) => format!("allows only {ekus}; code signing (1.3.6.1.5.5.7.3.3) is required on the signer and any EKU-restricted CA above it"),
+                },
+            },
+            webpki::Error::CaUsedAsEndEntity => Error::WrongKeyUsage {
+                signature: signature.into(),
+                certificate: signer_subject.clone(),
+                problem: "is a CA certificate; a signer must be an end-entity certificate".into(),
+            },
+            webpki::Error::UnknownIssuer => untrusted(walk.unknown_issuer()),
+            webpki::Error::EndEntityUsedAsCa => untrusted(format!(
+                "a certificate on the path is not a CA but issued another ({})",
+                walk.path_text()
+            )),
+            webpki::Error::InvalidSignatureForPublicKey => untrusted(format!(
+                "a certificate's signature does not verify with its issuer's key ({})",
+                walk.path_text()
+            )),
+            webpki::Error::CrlExpired { next_update, .. } => untrusted(format!(
+                "revocation status cannot be checked: a CRL in the trust store expired at {}",
+                format_unix(next_update)
+            )),
+            webpki::Error::MaximumPathDepthExceeded
+            | webpki::Error::MaximumPathBuildCallsExceeded
+            | webpki::Error::MaximumSignatureChecksExceeded => untrusted(
+                "path building gave up: the chain is too long or loops".into(),
+            ),
+            webpki::Error::PathLenConstraintViolated => {
+                untrusted("a CA's path length constraint is violated".into())
+            }
+            webpki::Error::NameConstraintViolation => {
+                untrusted("a CA's name constraints are violated".into())
+            }
+            webpki::Error::CertDistrusted => untrusted("a certificate's key is distrusted".into()),
+            webpki::Error::UnsupportedSignatureAlgorithm
+            | webpki::Error::UnsupportedSignatureAlgorithmContext(_)
+            | webpki::Error::UnsupportedSignatureAlgorithmForPublicKey
+            | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => untrusted(
+                "a certificate on the path uses an unsupported signature algorithm or key".into(),
+            ),
+            other => untrusted(format!("the chain is invalid ({other:?})")),
+        }
+    }
+}
+
+/// One certificate as the diagnostic walk sees it.
+struct Node {
+    subject: String,
+    issuer: String,
+    subject_raw: Vec<u8>,
+    issuer_raw: Vec<u8>,
+    ski: Option<Vec<u8>>,
+    aki: Option<Vec<u8>>,
+    serial: Vec<u8>,
+    not_before: i64,
+    not_after: i64,
+    eku: String,
+    origin: Origin,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Signer,
+    Package,
+    Store,
+    Anchor,
+}
+
+impl Node {
+    fn parse(der: &[u8], origin: Origin) -> Option<Self> {
+        let (_, c) = X509Certificate::from_der(der).ok()?;
+        let ski = c
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => {
+                    Some(k.0.to_vec())
+                }
+                _ => None,
+            });
+        let aki = c
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                x509_parser::extensions::ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    a.key_identifier.as_ref().map(|k| k.0.to_vec())
+                }
+                _ => None,
+            });
+        let eku = match c.extended_key_usage() {
+            Ok(Some(ext)) => {
+                let e = ext.value;
+                let mut names: Vec<String> = [
+                    (e.any, "anyExtendedKeyUsage"),
+                    (e.server_auth, "serverAuth"),
+                    (e.client_auth, "clientAuth"),
+                    (e.code_signing, "codeSigning"),
+                    (e.email_protection, "emailProtection"),
+                    (e.time_stamping, "timeStamping"),
+                    (e.ocsp_signing, "OCSPSigning"),
+                ]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, n)| (*n).to_owned())
+                .collect();
+                names.extend(e.other.iter().map(|o| o.to_id_string()));
+                names.join(", ")
+            }
+            _ => String::new(),
+        };
+        Some(Self {
+            subject: c.subject().to_string(),
+            issuer: c.issuer().to_string(),
+            subject_raw: c.subject().as_raw().to_vec(),
+            issuer_raw: c.issuer().as_raw().to_vec(),
+            ski,
+            aki,
+            serial: c.raw_serial().to_vec(),
+            not_before: c.validity().not_before.timestamp(),
+            not_after: c.validity().not_after.timestamp(),
+            eku,
+            origin,
+        })
+    }
+
+    /// Whether `self` could have issued `child`: names match, and key ids too where both are given.
+    fn issued(&self, child: &Node) -> bool {
+        self.subject_raw == child.issuer_raw && self.key_matches(child)
+    }
+
+    fn key_matches(&self, child: &Node) -> bool {
+        match (&self.ski, &child.aki) {
+            (Some(s), Some(a)) => s == a,
+            _ => true,
+        }
+    }
+}
+
+/// The diagnostic walk: from the signer, follow issuers by name and key id
+/// through package, store and anchor certificates, never revisiting one.
+struct Walk {
+    path: Vec<Node>,
+    /// The walk ended at an anchor.
+    reached_anchor: bool,
+    /// Certificates that have the wanted issuer name but another key.
+    other_keys: Vec<(String, Origin)>,
+    offered_package: usize,
+    offered_store: usize,
+}
+
+impl Walk {
+    fn new(
+        store: &TrustStore,
+        signer: &CertificateDer<'_>,
+        bundled: &[CertificateDer<'_>],
+    ) -> Self {
+        let mut pool: Vec<Node> = bundled
+            .iter()
+            .filter_map(|c| Node::parse(c, Origin::Package))
+            .chain(
+                store
+                    .intermediates
+                    .iter()
+                    .filter_map(|c| Node::parse(c, Origin::Store)),
+            )
+            .collect();
+        let anchors: Vec<Node> = store
+            .anchors
+            .iter()
+            .filter_map(|a| Node::parse(&a.cert, Origin::Anchor))
+            .collect();
+        let mut walk = Self {
+            path: Node::parse(signer, Origin::Signer).into_iter().collect(),
+            reached_anchor: false,
+            other_keys: Vec::new(),
+            offered_package: bundled.len(),
+            offered_store: store.intermediates.len(),
+        };
+        // Bounded: each step removes one certificate from the pool.
+        while let Some(last) = walk.path.last() {
+            if anchors.iter().any(|a| a.issued(last)) {
+                walk.reached_anchor = true;
+                break;
+            }
+            walk.other_keys = anchors
+                .iter()
+                .chain(pool.iter())
+                .filter(|n| n.subject_raw == last.issuer_raw && !n.key_matches(last))
+                .map(|n| (n.subject.clone(), n.origin))
+                .collect();
+            let Some(i) = pool
+                .iter()
+                .position(|n| n.issued(last) && n.subject_raw != last.subject_raw)
+            else {
+                break;
+            };
+            let next = pool.swap_remove(i);
+            walk.path.push(next);
+        }
+        walk
+    }
+
+    fn find(&self, pred: impl Fn(&Node) -> bool) -> Option<String> {
+        self.path
+            .iter()
+            .find(|n| pred(n))
+            .map(|n| n.subject.clone())
+    }
+
+    fn path_text(&self) -> String {
+        let names: Vec<String> = self
+            .path
+            .iter()
+            .map(|n| format!("{:?}", n.subject))
+            .collect();
+        format!("path built: {}", names.join(" -> "))
+    }
+
+    fn unknown_issuer(&self) -> String {
+        let Some(last) = self.path.last() else {
+            return "the signer certificate cannot be read".into();
+        };
+        if self.reached_anchor {
+            return format!(
+                "a path to a trust anchor exists by name ({}), but a signature on it does not verify",
+                self.path_text()
+            );
+        }
+        let aki = last
+            .aki
+            .as_ref()
+            .map(|k| format!(" (authority key id {})", crate::hex(k)))
+            .unwrap_or_default();
+        let mut text = format!(
+            "the issuer of {:?}, {:?}{aki}, is neither a trust anchor nor among the supplied intermediates ({} bundled in the package, {} from the trust store); {}",
+            last.subject,
+            last.issuer,
+            self.offered_package,
+            self.offered_store,
+            self.path_text()
+        );
+        for (subject, origin) in &self.other_keys {
+            let role = match origin {
+                Origin::Anchor => "a trust anchor",
+                Origin::Store => "a trust-store intermediate",
+                Origin::Package | Origin::Signer => "a bundled certificate",
+            };
+            text.push_str(&format!(
+                "; found {subject:?} as {role}, but its key differs from the key that signed {:?}",
+                last.subject
+            ));
+        }
+        if last.origin != Origin::Anchor {
+            text.push_str(
+                "; if the vendor rotated its CA, supply its advisory chain (e.g. the new root cross-signed by the old) as intermediates",
+            );
+        }
+        text
+    }
+}
+
+/// Whether the certificate has an EKU extension that lists code signing.
+fn has_code_signing_eku(der: &[u8]) -> bool {
+    X509Certificate::from_der(der)
+        .ok()
+        .and_then(|(_, c)| {
+            c.extended_key_usage()
+                .ok()
+                .flatten()
+                .map(|e| e.value.code_signing)
+        })
+        .unwrap_or(false)
+}
+
+fn subject_of(der: &[u8]) -> String {
+    X509Certificate::from_der(der)
+        .map(|(_, c)| c.subject().to_string())
+        .unwrap_or_else(|_| "(unparsable certificate)".into())
+}
+
+fn is_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// Certificates from PEM (any number) or one DER certificate.
+pub(crate) fn parse_certs(
+    bytes: &[u8],
+    source: &str,
+) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let certs: Vec<CertificateDer<'static>> = if is_pem(bytes) {
+        CertificateDer::pem_slice_iter(bytes)
+            .collect::<Result<_, _>>()
+            .map_err(|e| trust_input(source, format!("bad PEM: {e}")))?
+    } else {
+        vec![CertificateDer::from(bytes.to_vec())]
+    };
+    if certs.is_empty() {
+        return Err(trust_input(source, "no certificate found"));
+    }
+    for (i, c) in certs.iter().enumerate() {
+        if X509Certificate::from_der(c).is_err() {
+            return Err(trust_input(
+                source,
+                format!("certificate {} cannot be parsed", i + 1),
+            ));
+        }
+    }
+    Ok(certs)
+}
+
+fn trust_input(source: &str, problem: impl Into<String>) -> Error {
+    Error::TrustInput {
+        source_name: source.into(),
+        problem: problem.into(),
+    }
+}
+
+fn read(path: &Path) -> Result<(Vec<u8>, String), Error> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(name.clone(), e))?;
+    Ok((bytes, name))
+}
