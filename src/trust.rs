@@ -292,7 +292,8 @@ impl TrustStore {
             webpki::Error::CertRevoked => {
                 let revoked = walk.path.iter().find(|n| {
                     self.crls.iter().any(|crl| {
-                        crl.issuer() == n.issuer_raw.as_slice()
+                        (crl.issuer() == n.issuer_raw.as_slice()
+                            || Some(crl.issuer()) == der_contents(&n.issuer_raw))
                             && matches!(crl.find_serial(&n.serial), Ok(Some(_)))
                     })
                 });
@@ -317,13 +318,12 @@ impl TrustStore {
                 certificate: signer_subject.clone(),
                 problem: "is a CA certificate; a signer must be an end-entity certificate".into(),
             },
-            webpki::Error::UnknownIssuer => untrusted(walk.unknown_issuer()),
+            // Both mean no issuer with a matching key was found for some certificate.
+            webpki::Error::UnknownIssuer | webpki::Error::InvalidSignatureForPublicKey => {
+                untrusted(walk.unknown_issuer())
+            }
             webpki::Error::EndEntityUsedAsCa => untrusted(format!(
                 "a certificate on the path is not a CA but issued another ({})",
-                walk.path_text()
-            )),
-            webpki::Error::InvalidSignatureForPublicKey => untrusted(format!(
-                "a certificate's signature does not verify with its issuer's key ({})",
                 walk.path_text()
             )),
             webpki::Error::CrlExpired { next_update, .. } => untrusted(format!(
@@ -580,6 +580,24 @@ fn has_code_signing_eku(der: &[u8]) -> bool {
                 .map(|e| e.value.code_signing)
         })
         .unwrap_or(false)
+}
+
+/// The contents of a DER TLV (webpki keeps names without their outer SEQUENCE header).
+fn der_contents(tlv: &[u8]) -> Option<&[u8]> {
+    let first = *tlv.get(1)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        let bytes = tlv.get(2..2 + n)?;
+        (
+            bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+            2 + n,
+        )
+    };
+    tlv.get(header..header.checked_add(len)?)
 }
 
 fn subject_of(der: &[u8]) -> String {

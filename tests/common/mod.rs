@@ -1,0 +1,346 @@
+//! Shared test helpers: the committed test PKI (testdata/pki, written by
+//! examples/gen_testdata.rs), a fixed verification time, and a raw ZIP
+//! writer for building archives no well-behaved writer would produce.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use pkgverify::{
+    Compression, PackageBuilder, Rejection, SigningKey, TrustStore, UnixTime, VerifiedPackage,
+    Verifier,
+};
+
+/// All tests judge certificates at this time, never the wall clock.
+pub const AT: &str = "2027-06-01T00:00:00Z";
+
+pub fn at() -> UnixTime {
+    pkgverify::parse_rfc3339(AT).unwrap()
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Path of a file in testdata/pki.
+pub fn pki(name: &str) -> PathBuf {
+    repo().join("testdata/pki").join(name)
+}
+
+pub fn read(path: impl AsRef<Path>) -> Vec<u8> {
+    std::fs::read(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+}
+
+/// A trust store with the given anchors (file stems in testdata/pki), intermediates and CRLs.
+pub fn store(anchors: &[&str], intermediates: &[&str], crls: &[&str]) -> TrustStore {
+    let mut t = TrustStore::new();
+    for a in anchors {
+        t.load_anchors(pki(&format!("{a}.pem"))).unwrap();
+    }
+    for i in intermediates {
+        t.load_intermediates(pki(&format!("{i}.pem"))).unwrap();
+    }
+    for c in crls {
+        t.load_crls(pki(c)).unwrap();
+    }
+    t
+}
+
+/// The operator after the rotation: trusts Root G2 directly.
+pub fn trust_g2() -> TrustStore {
+    store(&["root-g2"], &[], &[])
+}
+
+pub fn verifier(trust: TrustStore) -> Verifier {
+    Verifier::new(trust, at())
+}
+
+/// The key and the chain file (leaf + issuing CA) of a leaf in testdata/pki.
+pub fn signer(leaf: &str) -> (SigningKey, Vec<u8>) {
+    let key = SigningKey::from_pkcs8_pem(&read(pki(&format!("{leaf}.key")))).unwrap();
+    (key, read(pki(&format!("{leaf}-chain.pem"))))
+}
+
+/// A small package with two files, signed by `leaves` (signature name = leaf name).
+pub fn builder(leaves: &[&str]) -> PackageBuilder {
+    let mut b = PackageBuilder::new("demo", "1.0.0")
+        .created("2026-09-01T00:00:00Z")
+        .file("bin/tool", b"\x7fELF tool binary".to_vec(), 0o755)
+        .file(
+            "scripts/post-install.sh",
+            b"#!/bin/sh\necho done\n".to_vec(),
+            0o755,
+        )
+        .file("config/defaults.json", b"{\"a\":1}\n".to_vec(), 0o644);
+    for leaf in leaves {
+        let (key, chain) = signer(leaf);
+        b = b.signer(leaf, key, chain);
+    }
+    b
+}
+
+pub fn build(b: PackageBuilder) -> Vec<u8> {
+    b.write(std::io::Cursor::new(Vec::new()))
+        .unwrap()
+        .into_inner()
+}
+
+/// A valid package signed by signer-p256 under G2, deflated.
+pub fn good_package() -> Vec<u8> {
+    build(builder(&["signer-p256"]))
+}
+
+pub fn stored_package() -> Vec<u8> {
+    build(builder(&["signer-p256"]).compression(Compression::Stored))
+}
+
+pub fn verify_g2(bytes: &[u8]) -> Result<VerifiedPackage, Rejection> {
+    verifier(trust_g2()).verify_bytes(bytes)
+}
+
+/// Asserts the result is a rejection of `kind`; returns it.
+#[track_caller]
+pub fn assert_kind(result: Result<VerifiedPackage, Rejection>, kind: &str) -> Rejection {
+    match result {
+        Ok(p) => panic!(
+            "expected {kind}, but the package verified ({} files)",
+            p.manifest().files().len()
+        ),
+        Err(r) => {
+            assert_eq!(r.kind(), kind, "wrong kind; message: {r}");
+            r
+        }
+    }
+}
+
+/// Asserts the result verified.
+#[track_caller]
+pub fn assert_ok(result: Result<VerifiedPackage, Rejection>) -> VerifiedPackage {
+    match result {
+        Ok(p) => p,
+        Err(r) => panic!("expected success, got {}: {r}", r.kind()),
+    }
+}
+
+// ---- a raw ZIP writer ------------------------------------------------------
+
+/// One entry for [`RawZip`], every header field under the test's control.
+#[derive(Clone, Debug)]
+pub struct RawEntry {
+    pub name: Vec<u8>,
+    /// Central-directory name, if it should differ from the local one.
+    pub central_name: Option<Vec<u8>>,
+    /// Uncompressed content.
+    pub data: Vec<u8>,
+    /// 0 stored, 8 deflate (data is deflated here), anything else: stored bytes with that method id.
+    pub method: u16,
+    pub flags: u16,
+    /// Central flags, if they should differ.
+    pub central_flags: Option<u16>,
+    /// Unix mode including the file type (e.g. 0o100644), put in the external attributes.
+    pub unix_mode: Option<u32>,
+    /// Overrides of CRC / compressed size / size written in the local header.
+    pub local_crc: Option<u32>,
+    pub local_size: Option<u32>,
+    /// Override of the CRC written in the central directory.
+    pub central_crc: Option<u32>,
+    pub central_size: Option<u32>,
+    /// Write a data descriptor (with signature) after the data; local CRC/sizes become 0.
+    pub descriptor: bool,
+    /// Override of the descriptor's CRC.
+    pub descriptor_crc: Option<u32>,
+    pub local_extra: Vec<u8>,
+    pub central_extra: Vec<u8>,
+    /// Bytes to put between this entry's data and the next header.
+    pub gap_after: Vec<u8>,
+}
+
+impl RawEntry {
+    pub fn file(name: &str, data: &[u8]) -> Self {
+        Self {
+            name: name.as_bytes().to_vec(),
+            central_name: None,
+            data: data.to_vec(),
+            method: 0,
+            flags: 0x0800,
+            central_flags: None,
+            unix_mode: Some(0o100644),
+            local_crc: None,
+            local_size: None,
+            central_crc: None,
+            central_size: None,
+            descriptor: false,
+            descriptor_crc: None,
+            local_extra: Vec::new(),
+            central_extra: Vec::new(),
+            gap_after: Vec::new(),
+        }
+    }
+
+    pub fn dir(name: &str) -> Self {
+        Self {
+            unix_mode: Some(0o040755),
+            ..Self::file(name, b"")
+        }
+    }
+
+    pub fn mode(mut self, mode: u32) -> Self {
+        self.unix_mode = Some(mode);
+        self
+    }
+
+    pub fn deflated(mut self) -> Self {
+        self.method = 8;
+        self
+    }
+}
+
+/// Writes archives entry by entry, with optional prefix, trailing bytes and comment.
+#[derive(Clone, Debug, Default)]
+pub struct RawZip {
+    pub entries: Vec<RawEntry>,
+    pub prefix: Vec<u8>,
+    pub comment: Vec<u8>,
+    pub trailing: Vec<u8>,
+    /// Override of the entry count in the end record.
+    pub count: Option<u16>,
+    /// Duplicate this central record index (two records, one local header).
+    pub duplicate_central: Option<usize>,
+    /// Adjust offsets as if the prefix were not there (a Janus-style archive keeps offsets valid).
+    pub offsets_include_prefix: bool,
+}
+
+pub fn deflate(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+impl RawZip {
+    pub fn new(entries: Vec<RawEntry>) -> Self {
+        Self {
+            entries,
+            offsets_include_prefix: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn build(&self) -> Vec<u8> {
+        let mut out = self.prefix.clone();
+        let base = if self.offsets_include_prefix {
+            0
+        } else {
+            self.prefix.len() as u32
+        };
+        let mut central = Vec::new();
+        let mut records = Vec::new();
+        for e in &self.entries {
+            let offset = out.len() as u32 - base;
+            let crc = crc32fast::hash(&e.data);
+            let body = if e.method == 8 {
+                deflate(&e.data)
+            } else {
+                e.data.clone()
+            };
+            let (lcrc, lcsize, lsize) = if e.descriptor {
+                (0, 0, 0)
+            } else {
+                (crc, body.len() as u32, e.data.len() as u32)
+            };
+            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+            out.extend_from_slice(&20u16.to_le_bytes());
+            out.extend_from_slice(&(e.flags | if e.descriptor { 8 } else { 0 }).to_le_bytes());
+            out.extend_from_slice(&e.method.to_le_bytes());
+            out.extend_from_slice(&[0, 0, 0x21, 0]); // time, date (1980-01-01)
+            out.extend_from_slice(&e.local_crc.unwrap_or(lcrc).to_le_bytes());
+            out.extend_from_slice(&lcsize.to_le_bytes());
+            out.extend_from_slice(&e.local_size.unwrap_or(lsize).to_le_bytes());
+            out.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&(e.local_extra.len() as u16).to_le_bytes());
+            out.extend_from_slice(&e.name);
+            out.extend_from_slice(&e.local_extra);
+            out.extend_from_slice(&body);
+            if e.descriptor {
+                out.extend_from_slice(&0x0807_4b50u32.to_le_bytes());
+                out.extend_from_slice(&e.descriptor_crc.unwrap_or(crc).to_le_bytes());
+                out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+                out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+            }
+            out.extend_from_slice(&e.gap_after);
+
+            let mut c = Vec::new();
+            let name = e.central_name.as_ref().unwrap_or(&e.name);
+            c.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+            let made_by: u16 = if e.unix_mode.is_some() {
+                0x031e
+            } else {
+                0x001e
+            };
+            c.extend_from_slice(&made_by.to_le_bytes());
+            c.extend_from_slice(&20u16.to_le_bytes());
+            let cflags = e
+                .central_flags
+                .unwrap_or(e.flags | if e.descriptor { 8 } else { 0 });
+            c.extend_from_slice(&cflags.to_le_bytes());
+            c.extend_from_slice(&e.method.to_le_bytes());
+            c.extend_from_slice(&[0, 0, 0x21, 0]);
+            c.extend_from_slice(&e.central_crc.unwrap_or(crc).to_le_bytes());
+            c.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            c.extend_from_slice(&e.central_size.unwrap_or(e.data.len() as u32).to_le_bytes());
+            c.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            c.extend_from_slice(&(e.central_extra.len() as u16).to_le_bytes());
+            c.extend_from_slice(&0u16.to_le_bytes()); // comment
+            c.extend_from_slice(&0u16.to_le_bytes()); // disk
+            c.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
+            c.extend_from_slice(&(e.unix_mode.unwrap_or(0) << 16).to_le_bytes());
+            c.extend_from_slice(&offset.to_le_bytes());
+            c.extend_from_slice(name);
+            c.extend_from_slice(&e.central_extra);
+            records.push(c);
+        }
+        if let Some(i) = self.duplicate_central {
+            let r = records[i].clone();
+            records.push(r);
+        }
+        let cd_offset = out.len() as u32 - base;
+        for r in &records {
+            central.extend_from_slice(r);
+        }
+        out.extend_from_slice(&central);
+        let count = self.count.unwrap_or(records.len() as u16);
+        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&(self.comment.len() as u16).to_le_bytes());
+        out.extend_from_slice(&self.comment);
+        out.extend_from_slice(&self.trailing);
+        out
+    }
+}
+
+/// A signed package as raw entries: manifest (listing `files`), one signature
+/// by signer-p256, then `payload`. Tests mutate the result before building.
+pub fn raw_package(files: &[(&str, &[u8], u32)], payload: Vec<RawEntry>) -> Vec<RawEntry> {
+    let mut b = PackageBuilder::new("raw", "1");
+    for (path, data, mode) in files {
+        b = b.file(path, data.to_vec(), *mode);
+    }
+    let manifest = b.manifest().unwrap().to_json();
+    raw_signed(&manifest, payload)
+}
+
+/// Raw entries for a package whose manifest bytes are exactly `manifest`.
+pub fn raw_signed(manifest: &[u8], payload: Vec<RawEntry>) -> Vec<RawEntry> {
+    let (key, chain) = signer("signer-p256");
+    let sig = key.sign(manifest).unwrap();
+    let mut entries = vec![
+        RawEntry::file("manifest.json", manifest),
+        RawEntry::file("signatures/s.sig", &sig),
+        RawEntry::file("signatures/s.pem", &chain),
+    ];
+    entries.extend(payload);
+    entries
+}

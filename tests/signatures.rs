@@ -1,0 +1,324 @@
+//! Signatures, chains and trust: every algorithm, the CA rotation, dual
+//! signatures, and each way a signer can fail to be trusted.
+
+mod common;
+
+use common::*;
+use pkgverify::{Error, Limits, SignatureStatus};
+
+#[test]
+fn every_algorithm_verifies() {
+    let cases = [
+        ("signer-p256", false, "ecdsa-p256-sha256"),
+        ("signer-p384", false, "ecdsa-p384-sha384"),
+        ("signer-ed25519", false, "ed25519"),
+        ("signer-rsa2048", false, "rsa-pkcs1-sha256"),
+        ("signer-rsa3072", true, "rsa-pss-sha256"),
+    ];
+    for (leaf, pss, alg) in cases {
+        let (key, chain) = signer(leaf);
+        let key = if pss { key.rsa_pss() } else { key };
+        let bytes = build(builder(&[]).signer(leaf, key, chain));
+        let p = assert_ok(verify_g2(&bytes));
+        let s = &p.signatures()[0];
+        assert_eq!(s.status, SignatureStatus::Trusted, "{leaf}");
+        assert_eq!(s.algorithm, Some(alg), "{leaf}");
+        assert_eq!(s.chain.len(), 3, "{leaf}: leaf, Signing CA G2, Root G2");
+    }
+}
+
+#[test]
+fn rotation_needs_the_advisory_chain() {
+    let bytes = read(repo().join("testdata/Full-upgrade-package-dten.zip"));
+    // The operator trusts only the old root: the signer's path ends at Root G2, unknown.
+    let r = assert_kind(
+        verifier(store(&["root-g1"], &[], &[])).verify_bytes(&bytes),
+        "untrusted_signer",
+    );
+    let msg = r.to_string();
+    assert!(
+        msg.contains("CN=DTEN Test Code Signing ECDSA P-256"),
+        "{msg}"
+    );
+    // The missing link is the issuer of the last certificate reached (clarification 4).
+    assert!(
+        msg.contains("the issuer of \"O=DTEN Test Vendor (example), CN=DTEN Test Signing CA G2\", \"O=DTEN Test Vendor (example), CN=DTEN Test Root G2\""),
+        "{msg}"
+    );
+    assert!(msg.contains("authority key id"), "{msg}");
+    assert!(msg.contains("path built:"), "{msg}");
+    assert!(
+        r.package().is_none(),
+        "an untrusted manifest's contents are not exposed"
+    );
+
+    // With the vendor's advisory chain (Root G2 cross-signed by G1) it verifies.
+    let p = assert_ok(verifier(store(&["root-g1"], &["advisory-chain"], &[])).verify_bytes(&bytes));
+    assert_eq!(p.manifest().package().name, "dten-full-upgrade");
+    let chain = &p.signatures()[0].chain;
+    assert_eq!(chain.len(), 4, "{chain:?}");
+    assert!(
+        chain[2].contains("Root G2") && chain[3].contains("Root G1"),
+        "{chain:?}"
+    );
+    assert_eq!(p.manifest().metadata()["reboot"], serde_json::json!(true));
+
+    // After the rotation, trusting G2 directly also works; G1 and G2 side by side too.
+    assert_ok(verifier(trust_g2()).verify_bytes(&bytes));
+    assert_ok(verifier(store(&["root-g1", "root-g2"], &[], &[])).verify_bytes(&bytes));
+}
+
+#[test]
+fn an_anchor_with_the_right_name_but_another_key_is_explained() {
+    // The operator holds a "Root G2" whose key is not the one that signed Signing CA G2
+    // (the signature of a botched rotation, or an impostor root).
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyIdMethod, KeyPair};
+    let mut params = CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "DTEN Test Vendor (example)");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "DTEN Test Root G2");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_identifier_method = KeyIdMethod::Sha256;
+    let impostor = params.self_signed(&KeyPair::generate().unwrap()).unwrap();
+    let mut trust = pkgverify::TrustStore::new();
+    trust
+        .add_anchors(impostor.pem().as_bytes(), "impostor-root-g2.pem")
+        .unwrap();
+    let r = assert_kind(
+        verifier(trust).verify_bytes(&good_package()),
+        "untrusted_signer",
+    );
+    let msg = r.to_string();
+    assert!(
+        msg.contains("CN=DTEN Test Root G2\" as a trust anchor, but its key differs from the key that signed \"O=DTEN Test Vendor (example), CN=DTEN Test Signing CA G2\""),
+        "{msg}"
+    );
+}
+
+#[test]
+fn dual_signature_across_a_rotation() {
+    let bytes = build(builder(&["signer-g1", "signer-p256"]));
+    // An operator on either side of the rotation accepts it; the other signature is reported.
+    for (anchor, trusted, untrusted) in [
+        ("root-g1", "signer-g1", "signer-p256"),
+        ("root-g2", "signer-p256", "signer-g1"),
+    ] {
+        let p = assert_ok(verifier(store(&[anchor], &[], &[])).verify_bytes(&bytes));
+        let by_name = |n: &str| p.signatures().iter().find(|s| s.name == n).unwrap();
+        assert_eq!(by_name(trusted).status, SignatureStatus::Trusted);
+        let other = by_name(untrusted);
+        assert_eq!(other.status, SignatureStatus::Untrusted);
+        assert_eq!(other.problem.as_ref().unwrap().kind, "untrusted_signer");
+    }
+    let p = assert_ok(verifier(store(&["root-g1", "root-g2"], &[], &[])).verify_bytes(&bytes));
+    assert!(p
+        .signatures()
+        .iter()
+        .all(|s| s.status == SignatureStatus::Trusted));
+}
+
+#[test]
+fn bad_signers_fail_with_their_specific_kind() {
+    let crl = &["signing-ca-g2.crl"];
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("bad-serverauth", &[], "wrong_key_usage"),
+        ("bad-noeku", &[], "wrong_key_usage"),
+        ("bad-expired", &[], "certificate_expired"),
+        ("bad-notyet", &[], "certificate_not_yet_valid"),
+        ("bad-revoked", crl, "certificate_revoked"),
+        ("bad-nonca-issuer", &[], "untrusted_signer"),
+        // Without the CRL the revoked leaf is not known to be revoked.
+        ("bad-revoked", &[], ""),
+        // A good signer is not affected by the CRL.
+        ("signer-p256", crl, ""),
+    ];
+    for (leaf, crls, kind) in cases {
+        let bytes = build(builder(&[leaf]));
+        let result = verifier(store(&["root-g2"], &[], crls)).verify_bytes(&bytes);
+        if kind.is_empty() {
+            assert_ok(result);
+            continue;
+        }
+        let r = assert_kind(result, kind);
+        let msg = r.to_string();
+        match r.error() {
+            Error::CertificateExpired { certificate, .. }
+            | Error::CertificateNotYetValid { certificate, .. } => {
+                assert!(certificate.contains("Bad"), "{leaf}: names the leaf: {msg}")
+            }
+            Error::CertificateRevoked { serial, .. } => {
+                assert_eq!(serial.as_deref(), Some("2205"), "{msg}")
+            }
+            Error::WrongKeyUsage { problem, .. } if *leaf == "bad-serverauth" => {
+                assert!(problem.contains("serverAuth"), "{msg}")
+            }
+            _ => {}
+        }
+        assert_eq!(r.signatures().len(), 1);
+        assert_eq!(
+            r.signatures()[0].status,
+            SignatureStatus::Untrusted,
+            "{leaf}"
+        );
+    }
+}
+
+#[test]
+fn an_untrusted_second_signature_does_not_fail_the_package() {
+    // Clarification 5: expired, revoked, wrong-usage or unknown second signers are reported.
+    for other in ["bad-expired", "bad-revoked", "bad-serverauth", "signer-g1"] {
+        let bytes = build(builder(&["signer-p256", other]));
+        let p = assert_ok(
+            verifier(store(&["root-g2"], &[], &["signing-ca-g2.crl"])).verify_bytes(&bytes),
+        );
+        let s = p.signatures().iter().find(|s| s.name == other).unwrap();
+        assert_eq!(s.status, SignatureStatus::Untrusted, "{other}");
+        assert!(s.problem.is_some());
+    }
+}
+
+#[test]
+fn with_no_trusted_signature_the_most_specific_reason_wins() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["signer-g1", "bad-expired"], "certificate_expired"),
+        (&["bad-expired", "signer-g1"], "certificate_expired"),
+        (&["signer-g1", "bad-serverauth"], "wrong_key_usage"),
+        (&["bad-notyet", "bad-revoked"], "certificate_revoked"),
+        (
+            &["bad-serverauth", "bad-notyet"],
+            "certificate_not_yet_valid",
+        ),
+    ];
+    for (leaves, kind) in cases {
+        let bytes = build(builder(leaves));
+        let r = assert_kind(
+            verifier(store(&["root-g2"], &[], &["signing-ca-g2.crl"])).verify_bytes(&bytes),
+            kind,
+        );
+        assert_eq!(r.signatures().len(), 2, "every signature is in the report");
+        assert!(r.signatures().iter().all(|s| s.problem.is_some()));
+    }
+}
+
+#[test]
+fn a_signature_that_does_not_verify_is_fatal_even_beside_a_good_one() {
+    // Sign with signer-p384's key but ship signer-p256's chain: the bytes do not verify.
+    let (key, _) = signer("signer-p384");
+    let (_, chain) = signer("signer-p256");
+    let bytes = build(builder(&["signer-p256"]).signer("forged", key, chain));
+    let r = assert_kind(verify_g2(&bytes), "signature_invalid");
+    assert_eq!(r.error().signature(), Some("forged"));
+    let forged = r.signatures().iter().find(|s| s.name == "forged").unwrap();
+    assert_eq!(forged.status, SignatureStatus::Invalid);
+}
+
+#[test]
+fn signature_files_are_checked() {
+    let manifest = builder(&[]).manifest().unwrap().to_json();
+    let (key, chain) = signer("signer-p256");
+    let sig = key.sign(&manifest).unwrap();
+    let with = |sig: &[u8], pem: &[u8]| {
+        vec![
+            RawEntry::file("manifest.json", &manifest),
+            RawEntry::file("signatures/v.sig", sig),
+            RawEntry::file("signatures/v.pem", pem),
+        ]
+    };
+    let mut long_chain = chain.clone();
+    for _ in 0..20 {
+        long_chain.extend_from_slice(&read(pki("signing-ca-g2.pem")));
+    }
+    let mut flipped = sig.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    let cases: Vec<(&str, Vec<RawEntry>, &str)> = vec![
+        (
+            "garbage pem",
+            with(&sig, b"not a certificate"),
+            "signature_invalid",
+        ),
+        (
+            "pem without certificate",
+            with(&sig, b"-----BEGIN X-----\nAAAA\n-----END X-----\n"),
+            "signature_invalid",
+        ),
+        (
+            "flipped signature bit",
+            with(&flipped, &chain),
+            "signature_invalid",
+        ),
+        ("empty signature", with(b"", &chain), "signature_invalid"),
+        (
+            "chain of 21 certificates",
+            with(&sig, &long_chain),
+            "limit_exceeded",
+        ),
+        (
+            "no signatures",
+            vec![RawEntry::file("manifest.json", &manifest)],
+            "signature_missing",
+        ),
+        (
+            "sig without pem",
+            vec![
+                RawEntry::file("manifest.json", &manifest),
+                RawEntry::file("signatures/v.sig", &sig),
+            ],
+            "signature_missing",
+        ),
+    ];
+    for (what, entries, kind) in cases {
+        let bytes = RawZip::new(entries).build();
+        let r = verify_g2(&bytes);
+        let r = match r {
+            Err(r) => r,
+            Ok(_) => panic!("{what}: verified"),
+        };
+        assert_eq!(r.kind(), kind, "{what}: {r}");
+    }
+}
+
+#[test]
+fn too_many_signatures_is_a_limit() {
+    let mut b = builder(&[]);
+    for i in 0..17 {
+        let (key, chain) = signer("signer-p256");
+        b = b.signer(&format!("s{i}"), key, chain);
+    }
+    let bytes = build(b);
+    assert_kind(verify_g2(&bytes), "limit_exceeded");
+    let mut limits = Limits::default();
+    limits.max_signatures = 32;
+    assert_ok(
+        verifier(trust_g2())
+            .with_limits(limits)
+            .verify_bytes(&bytes),
+    );
+}
+
+#[test]
+fn trust_inputs_are_validated() {
+    let mut t = pkgverify::TrustStore::new();
+    let e = t.add_anchors(b"hello", "hello.pem").unwrap_err();
+    assert_eq!(e.kind(), "trust_input");
+    assert!(e.to_string().contains("hello.pem"));
+    assert_eq!(
+        t.add_crls(b"junk", "x.crl").unwrap_err().kind(),
+        "trust_input"
+    );
+    assert_eq!(
+        t.load_anchors("/nonexistent/root.pem").unwrap_err().kind(),
+        "io"
+    );
+    // DER works as well as PEM.
+    let pem = read(pki("root-g2.pem"));
+    let der = rustls_pki_types::pem::PemObject::from_pem_slice(&pem)
+        .map(|c: rustls_pki_types::CertificateDer<'static>| c.to_vec())
+        .unwrap();
+    assert_eq!(t.add_anchors(&der, "root-g2.der").unwrap(), 1);
+    assert_ok(verifier(t).verify_bytes(&good_package()));
+}
