@@ -179,6 +179,17 @@ impl Verifier {
     fn run<S: Source + ?Sized>(&self, src: &S) -> Result<VerifiedPackage, Rejection> {
         let entries = archive::index(src, &self.limits)?;
         let layout = layout(&entries, &self.limits)?;
+        // Entries the manifest cannot list (itself, signatures, directories) may not
+        // carry setuid, setgid or sticky bits either.
+        let mut is_payload = vec![false; entries.len()];
+        for &i in &layout.payload {
+            if let Some(p) = is_payload.get_mut(i) {
+                *p = true;
+            }
+        }
+        for (e, _) in entries.iter().zip(&is_payload).filter(|(_, p)| !**p) {
+            check_mode(e, None)?;
+        }
 
         // Authenticate: the manifest's bytes, then every signature over them.
         let manifest_entry = entry(&entries, layout.manifest)?;

@@ -152,6 +152,10 @@ pub struct RawEntry {
     pub central_extra: Vec<u8>,
     /// Bytes to put between this entry's data and the next header.
     pub gap_after: Vec<u8>,
+    /// Bytes appended to the compressed data and counted in its compressed size.
+    pub compressed_suffix: Vec<u8>,
+    /// The stored body as is, instead of `data` (deflated if method 8); CRC and size still describe `data`.
+    pub body: Option<Vec<u8>>,
 }
 
 impl RawEntry {
@@ -173,6 +177,8 @@ impl RawEntry {
             local_extra: Vec::new(),
             central_extra: Vec::new(),
             gap_after: Vec::new(),
+            compressed_suffix: Vec::new(),
+            body: None,
         }
     }
 
@@ -237,11 +243,12 @@ impl RawZip {
         for e in &self.entries {
             let offset = out.len() as u32 - base;
             let crc = crc32fast::hash(&e.data);
-            let body = if e.method == 8 {
-                deflate(&e.data)
-            } else {
-                e.data.clone()
+            let mut body = match (&e.body, e.method) {
+                (Some(b), _) => b.clone(),
+                (None, 8) => deflate(&e.data),
+                (None, _) => e.data.clone(),
             };
+            body.extend_from_slice(&e.compressed_suffix);
             let (lcrc, lcsize, lsize) = if e.descriptor {
                 (0, 0, 0)
             } else {
