@@ -68,6 +68,11 @@ pub use time::parse_rfc3339;
 pub use trust::{CertInfo, TrustStore};
 pub use verify::{Rejection, VerifiedPackage, Verifier};
 
+/// The README's Rust example is compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Lowercase hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
