@@ -3,6 +3,8 @@
 //! writer for building archives no well-behaved writer would produce.
 #![allow(dead_code)]
 
+pub mod cases;
+
 use std::path::{Path, PathBuf};
 
 use pkgverify::{
