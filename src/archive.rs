@@ -141,7 +141,8 @@ pub(crate) fn index<S: Source + ?Sized>(src: &S, limits: &Limits) -> Result<Vec<
         if e.compressed_size > 16 {
             return Err(Error::ambiguous(Some(&e.name), D::DirectoryWithContent));
         }
-        read_entry(src, e, None, |_| ())?;
+        let crc = read_entry(src, e, None, |_| ())?;
+        check_crc(e, crc)?;
     }
     Ok(entries)
 }
@@ -184,8 +185,8 @@ fn find_end<S: Source + ?Sized>(src: &S) -> Result<End, Error> {
         });
     };
     let comment = tail.get(pos + END_LEN as usize..).unwrap_or_default();
-    if candidates.len() > 1 || comment.windows(4).any(|w| w == END_SIG.to_le_bytes()) {
-        return Err(Error::ambiguous(None, D::EndRecordInComment));
+    if candidates.len() > 1 || has_record_signature(comment) {
+        return Err(Error::ambiguous(None, D::SignatureInComment));
     }
     let rec = tail.get(pos..pos + END_LEN as usize).unwrap_or_default();
     let field16 = |o| u64::from(le16(rec, o).unwrap_or(0));
@@ -353,6 +354,9 @@ fn read_central<S: Source + ?Sized>(
         let name_bytes = var.get(..name_len).unwrap_or_default().to_vec();
         let extra = var.get(name_len..name_len + extra_len).unwrap_or_default();
         let name = decode_name(&name_bytes, flags)?;
+        if has_record_signature(var.get(name_len + extra_len..).unwrap_or_default()) {
+            return Err(Error::ambiguous(Some(&name), D::SignatureInComment));
+        }
 
         if flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) != 0 {
             return Err(unsupported(&name, Unsupported::Encrypted));
@@ -720,6 +724,25 @@ impl ExtraFields {
     }
 }
 
+/// Whether `bytes` hold a ZIP record signature. Comments are free text, so a
+/// reader that scans for records (a streaming or repairing one) must not find
+/// any there: records hidden in comments are a known way to give one archive
+/// two readings.
+fn has_record_signature(bytes: &[u8]) -> bool {
+    const SIGNATURES: [u32; 6] = [
+        LOCAL_SIG,
+        CENTRAL_SIG,
+        END_SIG,
+        ZIP64_END_SIG,
+        ZIP64_LOCATOR_SIG,
+        DESCRIPTOR_SIG,
+    ];
+    bytes
+        .windows(4)
+        .filter_map(|w| w.try_into().ok().map(u32::from_le_bytes))
+        .any(|v| SIGNATURES.contains(&v))
+}
+
 fn decode_name(bytes: &[u8], flags: u16) -> Result<String, Error> {
     let lossy = || String::from_utf8_lossy(bytes).into_owned();
     if !bytes.is_ascii() && flags & FLAG_UTF8 == 0 {
@@ -739,8 +762,10 @@ fn unsupported(name: &str, feature: Unsupported) -> Error {
 }
 
 /// Streams an entry's content to `sink`, in chunks, reading at most
-/// `expected + 1` bytes of output; checks the length, the CRC-32 and that a
-/// deflate stream ends exactly at its compressed size.
+/// `expected + 1` bytes of output; checks the length and that a deflate stream
+/// ends exactly at its compressed size, and returns the content's CRC-32 for
+/// the caller to check with [`check_crc`] (payload is compared with its signed
+/// digest first, which is the more useful verdict when both differ).
 ///
 /// `signed_size` is the size the signed manifest gives (for payload); without
 /// it the central directory's size is expected. Output beyond the expected
@@ -750,7 +775,7 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
     entry: &Entry,
     signed_size: Option<u64>,
     mut sink: impl FnMut(&[u8]),
-) -> Result<(), Error> {
+) -> Result<u32, Error> {
     let here = Some(entry.name.as_str());
     let expected = signed_size.unwrap_or(entry.size);
     let cursor = Cursor {
@@ -832,23 +857,29 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
             ),
         });
     }
-    let actual = crc.finalize();
-    if actual != entry.crc32 {
-        return Err(Error::malformed(
-            here,
+    Ok(crc.finalize())
+}
+
+/// Compares a computed CRC-32 with the entry's record.
+pub(crate) fn check_crc(entry: &Entry, actual: u32) -> Result<(), Error> {
+    if actual == entry.crc32 {
+        Ok(())
+    } else {
+        Err(Error::malformed(
+            Some(&entry.name),
             D::Crc {
                 expected: entry.crc32,
                 actual,
             },
-        ));
+        ))
     }
-    Ok(())
 }
 
 /// Reads a whole small entry (manifest, signature files) into memory.
 pub(crate) fn read_small<S: Source + ?Sized>(src: &S, entry: &Entry) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(usize::try_from(entry.size.min(1 << 20)).unwrap_or(0));
-    read_entry(src, entry, None, |chunk| out.extend_from_slice(chunk))?;
+    let crc = read_entry(src, entry, None, |chunk| out.extend_from_slice(chunk))?;
+    check_crc(entry, crc)?;
     Ok(out)
 }
 

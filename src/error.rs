@@ -316,9 +316,11 @@ pub enum ArchiveDefect {
     /// No end-of-central-directory record where one must be.
     #[error("no end-of-central-directory record at the end of the file")]
     NoEndRecord,
-    /// The archive comment contains an end-of-central-directory signature.
-    #[error("the archive comment contains an end-of-central-directory signature")]
-    EndRecordInComment,
+    /// A comment (the archive's or an entry's) contains a ZIP record signature,
+    /// or a second end record runs to the end of the file.
+    #[error("a comment contains a ZIP record signature")]
+    SignatureInComment,
+
     /// Bytes after the end record that its comment length does not account for.
     #[error("bytes follow the end-of-central-directory record")]
     Trailing,
@@ -489,6 +491,9 @@ pub enum PathProblem {
     /// The name is not valid UTF-8.
     #[error("not valid UTF-8")]
     NotUtf8,
+    /// A segment ends in `.` or a space, which Windows strips (`a.` is `a`, `...` is not a name).
+    #[error("a segment ends in '.' or a space")]
+    TrailingDotOrSpace,
 }
 
 /// A ZIP feature that packages may not use.

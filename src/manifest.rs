@@ -86,9 +86,7 @@ impl Manifest {
     /// malformed digest, a size that is not a non-negative integer, an unsafe,
     /// reserved or duplicate path, or a mode outside `0..=0o7777`.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
-        let value = serde_json::from_slice::<UniqueKeys>(bytes)
-            .map_err(|e| Error::manifest("manifest.json", e.to_string()))?
-            .0;
+        let value = parse_json(bytes).map_err(|e| Error::manifest("manifest.json", e))?;
         let Value::Object(mut top) = value else {
             return Err(Error::manifest("manifest.json", "not a JSON object"));
         };
@@ -144,6 +142,18 @@ impl Manifest {
         out.push(b'\n');
         out
     }
+}
+
+/// Parses JSON, rejecting duplicate keys at any depth.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice::<UniqueKeys>(bytes)
+        .map(|v| v.0)
+        .map_err(|e| e.to_string())
+}
+
+/// Whether `key` has a meaning of its own at the top level (not metadata).
+pub(crate) fn is_reserved_key(key: &str) -> bool {
+    matches!(key, "format" | "package" | "files")
 }
 
 fn parse_package(value: Option<Value>) -> Result<PackageInfo, Error> {

@@ -100,6 +100,30 @@ impl PackageBuilder {
         self
     }
 
+    /// Adds every key of a JSON object as metadata (e.g. a release pipeline's
+    /// `metadata.json`), refusing duplicate keys and the reserved keys
+    /// `format`, `package` and `files`.
+    ///
+    /// # Errors
+    /// [`Error::ManifestInvalid`] naming the problem.
+    pub fn metadata_json(mut self, json: &[u8]) -> Result<Self, Error> {
+        let Value::Object(map) =
+            crate::manifest::parse_json(json).map_err(|e| Error::manifest("metadata", e))?
+        else {
+            return Err(Error::manifest("metadata", "not a JSON object"));
+        };
+        for (key, value) in map {
+            if crate::manifest::is_reserved_key(&key) {
+                return Err(Error::manifest(
+                    "metadata",
+                    format!("key {key:?} is reserved: the builder writes format, package and files itself"),
+                ));
+            }
+            self.metadata.insert(key, value);
+        }
+        Ok(self)
+    }
+
     /// Adds a payload file from memory with unix mode `mode`, recorded in the manifest.
     pub fn file(mut self, path: &str, contents: Vec<u8>, mode: u32) -> Self {
         self.files.push(Payload {

@@ -26,6 +26,9 @@ pub(crate) fn check_file(name: &str) -> Result<(), PathProblem> {
             "" => return Err(PathProblem::EmptySegment),
             "." => return Err(PathProblem::Dot),
             ".." => return Err(PathProblem::DotDot),
+            s if s.ends_with('.') || s.ends_with(' ') => {
+                return Err(PathProblem::TrailingDotOrSpace)
+            }
             _ => {}
         }
     }
@@ -74,6 +77,11 @@ mod tests {
             ("../a", Err(PathProblem::DotDot)),
             ("a/../../b", Err(PathProblem::DotDot)),
             ("a/..", Err(PathProblem::DotDot)),
+            (".../a/b", Err(PathProblem::TrailingDotOrSpace)),
+            ("bin/tool.", Err(PathProblem::TrailingDotOrSpace)),
+            ("bin /tool", Err(PathProblem::TrailingDotOrSpace)),
+            (".hidden", Ok(())),
+            ("a.b/c", Ok(())),
         ];
         for (name, want) in cases {
             assert_eq!(check_file(name), *want, "{name:?}");

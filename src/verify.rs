@@ -320,7 +320,7 @@ impl Verifier {
         let (mut files, mut bytes) = (0u64, 0u64);
         for (e, f) in work {
             let mut hasher = Sha256::new();
-            archive::read_entry(src, e, Some(f.size), |chunk| hasher.update(chunk))
+            let crc = archive::read_entry(src, e, Some(f.size), |chunk| hasher.update(chunk))
                 .map_err(|err| reject(err, package.clone(), files, bytes))?;
             let actual: [u8; 32] = hasher.finalize().into();
             if actual != f.sha256 {
@@ -335,6 +335,8 @@ impl Verifier {
                     bytes,
                 ));
             }
+            // Content as signed but a wrong CRC: installers that check CRCs would refuse it.
+            archive::check_crc(e, crc).map_err(|err| reject(err, package.clone(), files, bytes))?;
             files += 1;
             bytes += f.size;
         }

@@ -136,6 +136,13 @@ pub fn cases() -> Vec<Case> {
         case("end record signature in the comment", "archive_ambiguous", with(|z| {
             z.comment = b"PK\x05\x06 second end".to_vec()
         })),
+        case("local header hidden in the archive comment", "archive_ambiguous", with(|z| {
+            z.comment = b"PK\x03\x04 hidden entry".to_vec()
+        })),
+        case("records hidden in an entry comment", "archive_ambiguous", with(|z| {
+            entry(z, "bin/tool").comment = b"PK\x06\x06 zip64 end".to_vec()
+        })),
+        case("entry comment", "", with(|z| entry(z, "bin/tool").comment = b"release build".to_vec())),
         case("gap between entries", "archive_ambiguous", with(|z| entry(z, "bin/tool").gap_after = vec![0; 16])),
         case("hidden bytes before the central directory", "archive_ambiguous", with(|z| {
             z.entries.last_mut().unwrap().gap_after = b"hidden".to_vec()
@@ -217,6 +224,8 @@ pub fn cases() -> Vec<Case> {
         case("absolute path", "unsafe_path", with(|z| z.entries.push(RawEntry::file("/etc/passwd", b"")))),
         case("backslash", "unsafe_path", with(|z| z.entries.push(RawEntry::file("..\\evil", b"")))),
         case("drive letter", "unsafe_path", with(|z| z.entries.push(RawEntry::file("C:evil", b"")))),
+        case("all-dots segment", "unsafe_path", with(|z| z.entries.push(RawEntry::file(".../a", b"")))),
+        case("trailing dot (Windows strips it)", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin/tool.", b"")))),
         case("dot segment", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin/./x", b"")))),
         case("empty segment", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin//x", b"")))),
         case("control character", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin/\x1b[2Jx", b"")))),
@@ -273,6 +282,12 @@ pub fn cases() -> Vec<Case> {
         case("digest differs from the manifest", "digest_mismatch", with(|z| {
             let e = entry(z, "bin/tool");
             e.data = TOOL.to_vec();
+            e.data[0] ^= 0x20;
+        })),
+        case("payload byte changed, CRC left as recorded", "digest_mismatch", with(|z| {
+            let e = entry(z, "bin/tool");
+            e.central_crc = Some(crc32fast::hash(TOOL));
+            e.local_crc = Some(crc32fast::hash(TOOL));
             e.data[0] ^= 0x20;
         })),
         case("mode differs from the manifest", "mode_mismatch", with(|z| entry(z, "bin/tool").unix_mode = Some(0o100644))),

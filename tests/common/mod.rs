@@ -156,6 +156,8 @@ pub struct RawEntry {
     pub gap_after: Vec<u8>,
     /// Bytes appended to the compressed data and counted in its compressed size.
     pub compressed_suffix: Vec<u8>,
+    /// The entry's comment in the central directory.
+    pub comment: Vec<u8>,
     /// The stored body as is, instead of `data` (deflated if method 8); CRC and size still describe `data`.
     pub body: Option<Vec<u8>>,
 }
@@ -181,6 +183,7 @@ impl RawEntry {
             gap_after: Vec::new(),
             compressed_suffix: Vec::new(),
             body: None,
+            comment: Vec::new(),
         }
     }
 
@@ -298,13 +301,14 @@ impl RawZip {
             c.extend_from_slice(&e.central_size.unwrap_or(e.data.len() as u32).to_le_bytes());
             c.extend_from_slice(&(name.len() as u16).to_le_bytes());
             c.extend_from_slice(&(e.central_extra.len() as u16).to_le_bytes());
-            c.extend_from_slice(&0u16.to_le_bytes()); // comment
+            c.extend_from_slice(&(e.comment.len() as u16).to_le_bytes());
             c.extend_from_slice(&0u16.to_le_bytes()); // disk
             c.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
             c.extend_from_slice(&(e.unix_mode.unwrap_or(0) << 16).to_le_bytes());
             c.extend_from_slice(&offset.to_le_bytes());
             c.extend_from_slice(name);
             c.extend_from_slice(&e.central_extra);
+            c.extend_from_slice(&e.comment);
             records.push(c);
         }
         if let Some(i) = self.duplicate_central {

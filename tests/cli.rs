@@ -1,0 +1,1304 @@
+//! The example binaries (`verify`, `sign`) run as processes: exit codes,
+//! human output, `--json` reports, and the sign-then-verify round trip.
+//!
+//! `cargo test` builds the examples into target/debug/examples/; with
+//! `cargo test --test cli` alone they are not built, so run
+//! `cargo build --examples` first.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use common::{pki, repo, AT};
+use serde_json::Value;
+
+// ---- running the examples --------------------------------------------------
+
+/// Path of an example binary next to this test's binary
+/// (target/debug/deps/cli-HASH -> target/debug/examples/NAME).
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary is in target/<profile>/deps");
+    let bin = dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let built = fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "example binary {} is missing: run `cargo test` (which builds the examples) \
+             or `cargo build --examples` before `cargo test --test cli`",
+                bin.display()
+            )
+        });
+    let newest_source = newest_mtime(&repo().join("src"))
+        .max(newest_mtime(&repo().join(format!("examples/{name}.rs"))));
+    assert!(
+        built >= newest_source,
+        "example binary {} is older than its sources: run `cargo build --examples` \
+         (or the whole `cargo test`)",
+        bin.display()
+    );
+    bin
+}
+
+fn newest_mtime(path: &Path) -> SystemTime {
+    let meta = fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut newest = meta.modified().unwrap();
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).unwrap() {
+            newest = newest.max(newest_mtime(&entry.unwrap().path()));
+        }
+    }
+    newest
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs an example in the repository root (so `testdata/...` paths work).
+fn run(name: &str, args: &[String], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(example(name));
+    cmd.args(args)
+        .current_dir(repo())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{name}: {e}"));
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(input).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    Output {
+        code: out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("{name} was killed: {:?}", out.status)),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn verify(args: &[String]) -> Output {
+    run("verify", args, None)
+}
+
+fn sign(args: &[String]) -> Output {
+    run("sign", args, None)
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+fn p(path: &Path) -> String {
+    path.to_str().expect("UTF-8 path").to_owned()
+}
+
+/// stdout must be exactly one JSON object on one line.
+#[track_caller]
+fn json(out: &Output) -> Value {
+    assert_eq!(
+        out.stdout.lines().count(),
+        1,
+        "expected one line of JSON: {out:?}"
+    );
+    let v: Value = serde_json::from_str(out.stdout.trim_end())
+        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {out:?}"));
+    assert!(v.is_object(), "not a JSON object: {out:?}");
+    v
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+const DEMO: &str = "testdata/Full-upgrade-package-dten.zip";
+const DEMO_ROOT: &str = "testdata/pki/root-g1.pem";
+const ADVISORY: &str = "testdata/pki/advisory-chain.pem";
+
+fn demo_args(json: bool) -> Vec<String> {
+    let mut a = strings(&["--root", DEMO_ROOT, "--intermediates", ADVISORY, "--at", AT]);
+    if json {
+        a.push("--json".into());
+    }
+    a.push(DEMO.into());
+    a
+}
+
+// ---- verify: the README demo -----------------------------------------------
+
+#[test]
+fn readme_demo_verifies_through_the_cross_signed_root() {
+    let out = verify(&demo_args(false));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .starts_with("VERIFIED  dten-full-upgrade 4.2.0\n"),
+        "{out:?}"
+    );
+    // The chain is printed signer first, up through Root G2 to Root G1.
+    let at = |s: &str| {
+        out.stdout
+            .find(s)
+            .unwrap_or_else(|| panic!("{s:?} not in the output: {out:?}"))
+    };
+    assert!(at("CN=DTEN Test Signing CA G2") < at("CN=DTEN Test Root G2"));
+    assert!(at("CN=DTEN Test Root G2") < at("CN=DTEN Test Root G1"));
+    assert!(out.stdout.contains("6 files"), "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+}
+
+#[test]
+fn demo_without_advisory_chain_names_the_missing_issuer() {
+    let base = strings(&["--root", DEMO_ROOT, "--at", AT]);
+
+    let human = verify(&[base.clone(), vec![DEMO.into()]].concat());
+    assert_eq!(human.code, 1, "{human:?}");
+    assert!(human.stdout.starts_with("REJECTED"), "{human:?}");
+    assert!(human.stdout.contains("untrusted_signer"), "{human:?}");
+
+    let out = verify(&[base, strings(&["--json", DEMO])].concat());
+    assert_eq!(out.code, 1, "{out:?}");
+    let v = json(&out);
+    assert_eq!(v["verified"], false);
+    assert_eq!(v["error"]["kind"], "untrusted_signer", "{v:#}");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("DTEN Test Root G2"),
+        "the missing issuer is named: {message}"
+    );
+    assert!(
+        message.contains("DTEN Test Signing CA G2"),
+        "the last certificate reached is named: {message}"
+    );
+    // The manifest was not authenticated: no identity, nothing hashed.
+    assert!(v.get("package").is_none(), "{v:#}");
+    assert_eq!(v["files"], 0);
+    assert_eq!(v["signatures"][0]["status"], "untrusted");
+}
+
+#[test]
+fn demo_json_has_the_documented_shape() {
+    let out = verify(&demo_args(true));
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(&out);
+    assert_eq!(
+        keys(&v),
+        ["bytes", "files", "package", "signatures", "verified"],
+        "no error key on success: {v:#}"
+    );
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["package"]["name"], "dten-full-upgrade");
+    assert_eq!(v["package"]["version"], "4.2.0");
+    assert_eq!(v["files"], 6);
+    assert!(v["bytes"].as_u64().unwrap() > 0, "{v:#}");
+
+    let sigs = v["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 1, "{v:#}");
+    let s = &sigs[0];
+    assert_eq!(
+        keys(s),
+        ["algorithm", "chain", "name", "signer", "status"],
+        "{s:#}"
+    );
+    assert_eq!(s["name"], "dten-2026");
+    assert_eq!(s["status"], "trusted");
+    assert_eq!(s["algorithm"], "ecdsa-p256-sha256");
+    let signer = &s["signer"];
+    assert_eq!(
+        keys(signer),
+        [
+            "issuer",
+            "not_after",
+            "not_before",
+            "serial",
+            "sha256",
+            "subject"
+        ]
+    );
+    assert!(signer["subject"]
+        .as_str()
+        .unwrap()
+        .contains("CN=DTEN Test Code Signing ECDSA P-256"));
+    assert!(signer["issuer"]
+        .as_str()
+        .unwrap()
+        .contains("CN=DTEN Test Signing CA G2"));
+    let sha = signer["sha256"].as_str().unwrap();
+    assert!(
+        sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{sha}"
+    );
+    for t in ["not_before", "not_after"] {
+        let text = signer[t].as_str().unwrap();
+        assert!(pkgverify::parse_rfc3339(text).is_some(), "{t}: {text}");
+    }
+    let chain: Vec<&str> = s["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(chain.len(), 4, "{chain:?}");
+    for (subject, cn) in chain.iter().zip([
+        "CN=DTEN Test Code Signing ECDSA P-256",
+        "CN=DTEN Test Signing CA G2",
+        "CN=DTEN Test Root G2",
+        "CN=DTEN Test Root G1",
+    ]) {
+        assert!(subject.ends_with(cn), "{subject:?} should be {cn:?}");
+    }
+}
+
+#[test]
+fn package_on_stdin_gives_the_same_json_as_the_path() {
+    let from_path = verify(&demo_args(true));
+    assert_eq!(from_path.code, 0, "{from_path:?}");
+    let mut args = demo_args(true);
+    *args.last_mut().unwrap() = "-".into();
+    let bytes = fs::read(repo().join(DEMO)).unwrap();
+    let from_stdin = run("verify", &args, Some(&bytes));
+    assert_eq!(from_stdin.code, 0, "{from_stdin:?}");
+    assert_eq!(json(&from_stdin), json(&from_path));
+}
+
+// ---- verify: caller mistakes -----------------------------------------------
+
+#[test]
+fn caller_mistakes_exit_2_with_one_json_object() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = tmp.path().join("root.txt");
+    fs::write(&text, "this is not a certificate\n").unwrap();
+    let text = p(&text);
+    let missing = p(&tmp.path().join("no-such.zip"));
+    let dir = p(tmp.path());
+    let nowhere = p(&tmp.path().join("no-such.pem"));
+
+    struct Case<'a> {
+        what: &'a str,
+        args: Vec<&'a str>,
+        /// Expected in the usage message (JSON `error.message`).
+        message_has: &'a str,
+    }
+    let cases = [
+        Case {
+            what: "no --root",
+            args: vec!["--at", AT, DEMO],
+            message_has: "--root",
+        },
+        Case {
+            what: "PACKAGE does not exist",
+            args: vec!["--root", DEMO_ROOT, "--at", AT, &missing],
+            message_has: "no-such.zip",
+        },
+        Case {
+            what: "PACKAGE is a directory",
+            args: vec!["--root", DEMO_ROOT, "--at", AT, &dir],
+            message_has: "directory",
+        },
+        Case {
+            what: "--root is a text file",
+            args: vec!["--root", &text, "--at", AT, DEMO],
+            message_has: "root.txt",
+        },
+        Case {
+            what: "--root does not exist",
+            args: vec!["--root", &nowhere, "--at", AT, DEMO],
+            message_has: "no-such.pem",
+        },
+        Case {
+            what: "--intermediates does not exist",
+            args: vec![
+                "--root",
+                DEMO_ROOT,
+                "--intermediates",
+                &nowhere,
+                "--at",
+                AT,
+                DEMO,
+            ],
+            message_has: "no-such.pem",
+        },
+        Case {
+            what: "--at is not RFC 3339",
+            args: vec!["--root", DEMO_ROOT, "--at", "2027-06-01", DEMO],
+            message_has: "RFC 3339",
+        },
+        Case {
+            what: "unknown flag",
+            args: vec!["--root", DEMO_ROOT, "--frobnicate", DEMO],
+            message_has: "--frobnicate",
+        },
+        Case {
+            what: "no PACKAGE",
+            args: vec!["--root", DEMO_ROOT, "--at", AT],
+            message_has: "PACKAGE",
+        },
+    ];
+    for case in &cases {
+        // Human mode: exit 2, the explanation on stderr, nothing on stdout.
+        let out = verify(&strings(&case.args));
+        assert_eq!(out.code, 2, "{}: {out:?}", case.what);
+        assert!(out.stdout.is_empty(), "{}: {out:?}", case.what);
+        assert!(
+            out.stderr.contains(case.message_has),
+            "{}: stderr should mention {:?}: {out:?}",
+            case.what,
+            case.message_has
+        );
+
+        // JSON mode: exit 2, stdout exactly one JSON object of kind usage.
+        let mut args = strings(&["--json"]);
+        args.extend(strings(&case.args));
+        let out = verify(&args);
+        assert_eq!(out.code, 2, "{} (--json): {out:?}", case.what);
+        let v = json(&out);
+        assert_eq!(v["verified"], false, "{}: {v:#}", case.what);
+        assert_eq!(v["error"]["kind"], "usage", "{}: {v:#}", case.what);
+        assert!(v.get("package").is_none(), "{}: {v:#}", case.what);
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(case.message_has),
+            "{}: message should mention {:?}: {message}",
+            case.what,
+            case.message_has
+        );
+    }
+}
+
+// ---- verify: rejections ----------------------------------------------------
+
+/// common::stored_package() with one byte of `bin/tool`'s content flipped.
+fn flipped_payload() -> Vec<u8> {
+    let mut bytes = common::stored_package();
+    let needle = b"ELF tool binary";
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("stored payload of bin/tool");
+    bytes[at + 4] ^= 0x20;
+    bytes
+}
+
+#[test]
+fn rejections_exit_1_with_their_kind() {
+    let tmp = tempfile::tempdir().unwrap();
+    struct Case {
+        what: &'static str,
+        bytes: Vec<u8>,
+        roots: &'static [&'static str],
+        at: &'static str,
+        kind: &'static str,
+        path: Option<&'static str>,
+    }
+    let g2: &[&str] = &["root-g2.pem"];
+    let cases = [
+        Case {
+            what: "the unmodified package verifies (control)",
+            bytes: common::stored_package(),
+            roots: g2,
+            at: AT,
+            kind: "",
+            path: None,
+        },
+        Case {
+            what: "a payload byte changed and its CRC-32 recomputed",
+            bytes: common::RawZip::new(common::raw_package(
+                &[("bin/tool", b"\x7fELF tool binary", 0o755)],
+                vec![common::RawEntry::file("bin/tool", b"\x7fELF Tool binary").mode(0o100755)],
+            ))
+            .build(),
+            roots: g2,
+            at: AT,
+            kind: "digest_mismatch",
+            path: Some("bin/tool"),
+        },
+        Case {
+            what: "not a ZIP file",
+            bytes: b"#!/bin/sh\necho this is not a package\n".to_vec(),
+            roots: g2,
+            at: AT,
+            kind: "archive_malformed",
+            path: None,
+        },
+        Case {
+            what: "an empty file",
+            bytes: Vec::new(),
+            roots: g2,
+            at: AT,
+            kind: "archive_malformed",
+            path: None,
+        },
+        Case {
+            what: "signed under G2, only Root G1 trusted",
+            bytes: common::good_package(),
+            roots: &["root-g1.pem"],
+            at: AT,
+            kind: "untrusted_signer",
+            path: None,
+        },
+        Case {
+            what: "verified after the signer expired",
+            bytes: common::good_package(),
+            roots: g2,
+            at: "2100-01-01T00:00:00Z",
+            kind: "certificate_expired",
+            path: None,
+        },
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let file = tmp.path().join(format!("case-{i}.zip"));
+        fs::write(&file, &case.bytes).unwrap();
+        let mut args = Vec::new();
+        for r in case.roots {
+            args.extend(["--root".to_owned(), p(&pki(r))]);
+        }
+        args.extend(strings(&["--at", case.at]));
+        let expected_code = if case.kind.is_empty() { 0 } else { 1 };
+
+        let human = verify(&[args.clone(), vec![p(&file)]].concat());
+        assert_eq!(human.code, expected_code, "{}: {human:?}", case.what);
+
+        let out = verify(&[args, vec!["--json".into(), p(&file)]].concat());
+        assert_eq!(out.code, expected_code, "{} (--json): {out:?}", case.what);
+        let v = json(&out);
+        if case.kind.is_empty() {
+            assert_eq!(v["verified"], true, "{}: {v:#}", case.what);
+            continue;
+        }
+        assert!(
+            human.stdout.starts_with("REJECTED"),
+            "{}: {human:?}",
+            case.what
+        );
+        assert_eq!(v["verified"], false, "{}: {v:#}", case.what);
+        assert_eq!(v["error"]["kind"], case.kind, "{}: {v:#}", case.what);
+        match case.path {
+            Some(path) => assert_eq!(v["error"]["path"], path, "{}: {v:#}", case.what),
+            None => assert!(v["error"].get("path").is_none(), "{}: {v:#}", case.what),
+        }
+    }
+}
+
+/// The brief's tamper check: one byte of a stored payload flipped in place
+/// (so the entry's CRC-32 no longer matches either). The signed manifest's
+/// digest is the authority, so the report should say `digest_mismatch`.
+#[test]
+fn flipped_stored_payload_byte_is_a_digest_mismatch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("flipped.zip");
+    fs::write(&file, flipped_payload()).unwrap();
+    let out = verify(&strings(&[
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--at",
+        AT,
+        "--json",
+        &p(&file),
+    ]));
+    assert_eq!(out.code, 1, "{out:?}");
+    let v = json(&out);
+    assert_eq!(v["verified"], false, "{v:#}");
+    assert_eq!(v["error"]["path"], "bin/tool", "{v:#}");
+    assert_eq!(v["error"]["kind"], "digest_mismatch", "{v:#}");
+}
+
+// ---- sign ------------------------------------------------------------------
+
+/// A payload directory: nested dirs, an executable, an empty directory.
+fn payload_dir(root: &Path) -> PathBuf {
+    let dir = root.join("payload");
+    let files: &[(&str, &[u8], u32)] = &[
+        ("bin/tool", b"\x7fELF pretend binary", 0o755),
+        ("etc/app/config.json", b"{\"level\":3}\n", 0o644),
+        ("README.txt", b"read me\n", 0o600),
+        ("share/doc/a/b/deep.txt", b"", 0o644),
+    ];
+    for (path, data, mode) in files {
+        let file = dir.join(path);
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(&file, data).unwrap();
+        set_mode(&file, *mode);
+    }
+    fs::create_dir_all(dir.join("var/empty")).unwrap();
+    dir
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// (package path, mode) of payload_dir, in sorted order.
+const PAYLOAD: &[(&str, u32)] = &[
+    ("README.txt", 0o600),
+    ("bin/tool", 0o755),
+    ("etc/app/config.json", 0o644),
+    ("share/doc/a/b/deep.txt", 0o644),
+];
+const PAYLOAD_BYTES: u64 = 19 + 12 + 8;
+
+fn sign_args(leaves: &[&str], out: &Path, dir: &Path) -> Vec<String> {
+    let mut a = strings(&["--name", "demo", "--version", "1.0"]);
+    for leaf in leaves {
+        a.extend([
+            "--key".into(),
+            p(&pki(&format!("{leaf}.key"))),
+            "--cert".into(),
+            p(&pki(&format!("{leaf}-chain.pem"))),
+        ]);
+    }
+    a.extend(["--out".into(), p(out), p(dir)]);
+    a
+}
+
+/// verify --root G2 --root G1 --at AT --json OUT: exit 0, every signature trusted.
+#[track_caller]
+fn verify_signed(out: &Path) -> Value {
+    let result = verify(&strings(&[
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--root",
+        "testdata/pki/root-g1.pem",
+        "--at",
+        AT,
+        "--json",
+        &p(out),
+    ]));
+    assert_eq!(result.code, 0, "{result:?}");
+    let v = json(&result);
+    assert_eq!(v["verified"], true, "{v:#}");
+    for s in v["signatures"].as_array().unwrap() {
+        assert_eq!(s["status"], "trusted", "{v:#}");
+    }
+    v
+}
+
+#[test]
+fn sign_then_verify_one_signer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = payload_dir(tmp.path());
+    let out = tmp.path().join("demo.zip");
+    let mut args = sign_args(&["signer-p256"], &out, &dir);
+    args.extend(strings(&[
+        "--metadata",
+        "testdata/demo-metadata.json",
+        "--created",
+        "2026-09-01T00:00:00Z",
+    ]));
+    let signed = sign(&args);
+    assert_eq!(signed.code, 0, "{signed:?}");
+    assert_eq!(
+        signed.stdout.lines().count(),
+        1,
+        "one-line summary: {signed:?}"
+    );
+    for part in [
+        "4 files",
+        &format!("{PAYLOAD_BYTES} bytes"),
+        "1 signature",
+        "demo.zip",
+    ] {
+        assert!(signed.stdout.contains(part), "{part:?}: {signed:?}");
+    }
+
+    let v = verify_signed(&out);
+    assert_eq!(v["package"]["name"], "demo");
+    assert_eq!(v["package"]["version"], "1.0");
+    assert_eq!(v["files"], PAYLOAD.len());
+    assert_eq!(v["bytes"], PAYLOAD_BYTES);
+    assert_eq!(v["signatures"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["signatures"][0]["name"], "signer-p256",
+        "default name: key stem"
+    );
+    assert_eq!(v["signatures"][0]["algorithm"], "ecdsa-p256-sha256");
+
+    // What the manifest recorded: sorted paths with their modes (no empty
+    // directory), the metadata and the creation time.
+    let package = common::assert_ok(common::verifier(common::trust_g2()).verify_path(&out));
+    let listed: Vec<(&str, Option<u32>)> = package
+        .manifest()
+        .files()
+        .iter()
+        .map(|f| (f.path.as_str(), f.mode))
+        .collect();
+    let expected: Vec<(&str, Option<u32>)> = PAYLOAD
+        .iter()
+        .map(|(path, mode)| (*path, Some(*mode)))
+        .collect();
+    assert_eq!(listed, expected);
+    let metadata = package.manifest().metadata();
+    assert_eq!(metadata["reboot"], true);
+    assert_eq!(metadata["requires"]["platform"], "dten-d7");
+    assert_eq!(
+        package.manifest().package().created.as_deref(),
+        Some("2026-09-01T00:00:00Z")
+    );
+}
+
+#[test]
+fn sign_then_verify_two_named_signers_under_both_roots() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = payload_dir(tmp.path());
+    let out = tmp.path().join("two.zip");
+    let mut args = sign_args(&["signer-p256", "signer-g1"], &out, &dir);
+    args.extend(strings(&[
+        "--signature-name",
+        "vendor-g2",
+        "--signature-name",
+        "vendor-g1",
+        "--stored",
+    ]));
+    let signed = sign(&args);
+    assert_eq!(signed.code, 0, "{signed:?}");
+    assert!(signed.stdout.contains("2 signatures"), "{signed:?}");
+
+    let v = verify_signed(&out);
+    assert_eq!(v["files"], PAYLOAD.len());
+    let sigs = v["signatures"].as_array().unwrap();
+    let names: Vec<&str> = sigs.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["vendor-g2", "vendor-g1"]);
+    let top = |s: &Value| s["chain"].as_array().unwrap().last().unwrap().clone();
+    assert!(top(&sigs[0])
+        .as_str()
+        .unwrap()
+        .ends_with("CN=DTEN Test Root G2"));
+    assert!(top(&sigs[1])
+        .as_str()
+        .unwrap()
+        .ends_with("CN=DTEN Test Root G1"));
+}
+
+#[test]
+fn sign_with_every_key_type() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = payload_dir(tmp.path());
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("signer-p384", &[], "ecdsa-p384-sha384"),
+        ("signer-ed25519", &[], "ed25519"),
+        ("signer-rsa2048", &[], "rsa-pkcs1-sha256"),
+        ("signer-rsa2048", &["--rsa-pss"], "rsa-pss-sha256"),
+        ("signer-rsa3072", &["--rsa-pss"], "rsa-pss-sha256"),
+    ];
+    for (i, (leaf, extra, algorithm)) in cases.iter().enumerate() {
+        let out = tmp.path().join(format!("{i}.zip"));
+        let mut args = sign_args(&[leaf], &out, &dir);
+        args.extend(strings(extra));
+        let signed = sign(&args);
+        assert_eq!(signed.code, 0, "{leaf} {extra:?}: {signed:?}");
+        let v = verify_signed(&out);
+        assert_eq!(
+            v["signatures"][0]["algorithm"], *algorithm,
+            "{leaf} {extra:?}: {v:#}"
+        );
+    }
+}
+
+#[test]
+fn sign_failures_exit_2_and_write_nothing() {
+    struct Case {
+        what: &'static str,
+        /// Changes to the scratch directory (payload in `payload/`) before the run.
+        prepare: fn(&Path),
+        /// Arguments; `OUT`, `DIR` and `TMP/...` are replaced, `pki:NAME` is testdata/pki/NAME.
+        args: &'static [&'static str],
+        /// Expected in stderr.
+        stderr_has: &'static [&'static str],
+    }
+    const KEY: [&str; 2] = ["--key", "pki:signer-p256.key"];
+    const CERT: [&str; 2] = ["--cert", "pki:signer-p256-chain.pem"];
+    fn nothing(_: &Path) {}
+    let cases = [
+        Case {
+            what: "key and certificate of different key types",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                "--key",
+                "pki:signer-p256.key",
+                "--cert",
+                "pki:signer-p384-chain.pem",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["signer-p256.key", "signer-p384-chain.pem", "does not match"],
+        },
+        Case {
+            what: "key and certificate of the same type, different keys",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                "--key",
+                "pki:signer-p256.key",
+                "--cert",
+                "pki:signer-g1-chain.pem",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["signer-p256.key", "signer-g1-chain.pem", "does not match"],
+        },
+        Case {
+            what: "the second pair mismatched",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--key",
+                "pki:signer-g1.key",
+                "--cert",
+                "pki:signer-p384-chain.pem",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["signer-g1.key", "signer-p384-chain.pem"],
+        },
+        Case {
+            what: "a symlink in DIR",
+            prepare: |t| {
+                std::os::unix::fs::symlink("../../etc/passwd", t.join("payload/bin/passwd"))
+                    .unwrap()
+            },
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["payload/bin/passwd", "symbolic link"],
+        },
+        Case {
+            what: "a socket in DIR",
+            prepare: |t| {
+                std::os::unix::net::UnixListener::bind(t.join("payload/etc/ctl.sock")).unwrap();
+            },
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["payload/etc/ctl.sock", "special file"],
+        },
+        Case {
+            what: "a payload file named manifest.json",
+            prepare: |t| fs::write(t.join("payload/Manifest.json"), "{}").unwrap(),
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["Manifest.json", "reserved"],
+        },
+        Case {
+            what: "payload paths differing only in case",
+            prepare: |t| fs::write(t.join("payload/readme.TXT"), "x").unwrap(),
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["README.txt", "readme.TXT"],
+        },
+        Case {
+            what: "--metadata with the key files",
+            prepare: |t| {
+                fs::write(t.join("meta.json"), r#"{"reboot": true, "files": []}"#).unwrap()
+            },
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--metadata",
+                "TMP/meta.json",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["meta.json", "\"files\""],
+        },
+        Case {
+            what: "--metadata that is not an object",
+            prepare: |t| fs::write(t.join("meta.json"), r#"["reboot"]"#).unwrap(),
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--metadata",
+                "TMP/meta.json",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["not a JSON object"],
+        },
+        Case {
+            what: "--metadata with a duplicate key",
+            prepare: |t| {
+                fs::write(t.join("meta.json"), r#"{"reboot": true, "reboot": false}"#).unwrap()
+            },
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--metadata",
+                "TMP/meta.json",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["duplicate key \"reboot\""],
+        },
+        Case {
+            what: "more keys than certificates",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                "--key",
+                "pki:signer-g1.key",
+                CERT[0],
+                CERT[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["2 --key but 1 --cert"],
+        },
+        Case {
+            what: "the same default signature name twice",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["\"signer-p256\"", "--signature-name"],
+        },
+        Case {
+            what: "signature names differing only in case",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--key",
+                "pki:signer-g1.key",
+                "--cert",
+                "pki:signer-g1-chain.pem",
+                "--signature-name",
+                "Vendor",
+                "--signature-name",
+                "vendor",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["\"vendor\"", "\"Vendor\""],
+        },
+        Case {
+            what: "an invalid --signature-name",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--signature-name",
+                "a/b",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["\"a/b\""],
+        },
+        Case {
+            what: "a chain file holding a private key",
+            prepare: |t| {
+                let mut pem = common::read(pki("signer-p256-chain.pem"));
+                pem.extend(common::read(pki("signer-p256.key")));
+                fs::write(t.join("leaky-chain.pem"), pem).unwrap();
+            },
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                "--cert",
+                "TMP/leaky-chain.pem",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["leaky-chain.pem", "PRIVATE KEY"],
+        },
+        Case {
+            what: "--created that is not RFC 3339",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--created",
+                "yesterday",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["--created", "yesterday"],
+        },
+        Case {
+            what: "--rsa-pss without an RSA key",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--rsa-pss",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["--rsa-pss"],
+        },
+        Case {
+            what: "an empty DIR",
+            prepare: |t| {
+                fs::remove_dir_all(t.join("payload")).unwrap();
+                fs::create_dir_all(t.join("payload/empty")).unwrap();
+            },
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["no files"],
+        },
+        Case {
+            what: "DIR does not exist",
+            prepare: |t| fs::remove_dir_all(t.join("payload")).unwrap(),
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["payload"],
+        },
+        Case {
+            what: "no --cert",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["--cert"],
+        },
+        Case {
+            what: "an unknown flag",
+            prepare: nothing,
+            args: &[
+                "--name",
+                "d",
+                "--version",
+                "1",
+                KEY[0],
+                KEY[1],
+                CERT[0],
+                CERT[1],
+                "--sha1",
+                "--out",
+                "OUT",
+                "DIR",
+            ],
+            stderr_has: &["--sha1"],
+        },
+    ];
+    for case in &cases {
+        let tmp = tempfile::tempdir().unwrap();
+        payload_dir(tmp.path());
+        (case.prepare)(tmp.path());
+        let out_dir = tmp.path().join("out");
+        fs::create_dir(&out_dir).unwrap();
+        let out = out_dir.join("pkg.zip");
+        let args: Vec<String> = case
+            .args
+            .iter()
+            .map(|a| match *a {
+                "OUT" => p(&out),
+                "DIR" => p(&tmp.path().join("payload")),
+                a => match (a.strip_prefix("pki:"), a.strip_prefix("TMP/")) {
+                    (Some(name), _) => p(&pki(name)),
+                    (_, Some(rest)) => p(&tmp.path().join(rest)),
+                    _ => a.to_owned(),
+                },
+            })
+            .collect();
+        let result = sign(&args);
+        assert_eq!(result.code, 2, "{}: {result:?}", case.what);
+        assert!(result.stdout.is_empty(), "{}: {result:?}", case.what);
+        assert!(
+            result.stderr.starts_with("sign: "),
+            "{}: {result:?}",
+            case.what
+        );
+        for part in case.stderr_has {
+            assert!(
+                result.stderr.contains(part),
+                "{}: stderr should mention {part:?}: {result:?}",
+                case.what
+            );
+        }
+        let left: Vec<_> = fs::read_dir(&out_dir).unwrap().collect();
+        assert!(
+            left.is_empty(),
+            "{}: no OUT and no temporary file may be left: {left:?}",
+            case.what
+        );
+    }
+}
+
+#[test]
+fn sign_failure_leaves_an_existing_out_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = payload_dir(tmp.path());
+    let out = tmp.path().join("pkg.zip");
+    fs::write(&out, b"the previous release").unwrap();
+    std::os::unix::fs::symlink("/dev/null", dir.join("oops")).unwrap();
+    let result = sign(&sign_args(&["signer-p256"], &out, &dir));
+    assert_eq!(result.code, 2, "{result:?}");
+    assert_eq!(fs::read(&out).unwrap(), b"the previous release");
+    let entries: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries.len(), 2, "only payload/ and pkg.zip: {entries:?}");
+
+    // Once the link is gone the same command replaces OUT.
+    fs::remove_file(dir.join("oops")).unwrap();
+    let result = sign(&sign_args(&["signer-p256"], &out, &dir));
+    assert_eq!(result.code, 0, "{result:?}");
+    verify_signed(&out);
+}
+
+#[test]
+fn sign_refuses_out_inside_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = payload_dir(tmp.path());
+    let out = dir.join("bin/pkg.zip");
+    let result = sign(&sign_args(&["signer-p256"], &out, &dir));
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(result.stderr.contains("inside DIR"), "{result:?}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn sign_help_exits_0() {
+    let out = sign(&strings(&["--help"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    for flag in [
+        "--key",
+        "--cert",
+        "--signature-name",
+        "--rsa-pss",
+        "--metadata",
+        "--stored",
+    ] {
+        assert!(out.stdout.contains(flag), "{flag}: {out:?}");
+    }
+}
+
+// ---- the shared case table through the binary ------------------------------
+
+/// Every case of tests/common/cases.rs (the library's table) through `verify
+/// --json`: the same verdict and kind, exit 0 or 1, and for the package
+/// identity: present only when a trusted signature covered the manifest.
+#[test]
+fn every_case_of_the_table_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (i, c) in common::cases::cases().into_iter().enumerate() {
+        let path = dir.path().join(format!("case-{i}.zip"));
+        fs::write(&path, &c.bytes).unwrap();
+        let mut args = strings(&["--json", "--at", AT, "--root"]);
+        args.push(p(&pki("root-g2.pem")));
+        if c.crl {
+            args.push("--crl".into());
+            args.push(p(&pki("signing-ca-g2.crl")));
+        }
+        args.push(p(&path));
+        let out = verify(&args);
+        let v = json(&out);
+        let kind = v["error"]["kind"].as_str().unwrap_or("");
+        let want_code = if c.kind.is_empty() { 0 } else { 1 };
+        if out.code != want_code || kind != c.kind || v["verified"] != (want_code == 0) {
+            failures.push(format!(
+                "{}: expected {:?}, got exit {} {kind:?}",
+                c.name, c.kind, out.code
+            ));
+        }
+        // The human output of a rejection names its kind.
+        if want_code == 1 {
+            let human = verify(&args[1..]);
+            if human.code != 1 || !human.stdout.contains(&format!("[{}]", c.kind)) {
+                failures.push(format!(
+                    "{}: human output lacks [{}]: {human:?}",
+                    c.name, c.kind
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
