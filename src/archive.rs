@@ -521,18 +521,7 @@ fn check_local_headers<S: Source + ?Sized>(
         if e.header_offset != expected {
             return Err(Error::ambiguous(
                 here,
-                if i == 0 {
-                    D::Prefix(e.header_offset)
-                } else if e.header_offset > expected {
-                    D::Gap {
-                        offset: expected,
-                        len: e.header_offset - expected,
-                    }
-                } else {
-                    D::Overlap {
-                        offset: e.header_offset,
-                    }
-                },
+                untiled(i == 0, e.header_offset, expected),
             ));
         }
         let fixed = read_vec(src, e.header_offset, LOCAL_LEN)?;
@@ -618,19 +607,24 @@ fn check_local_headers<S: Source + ?Sized>(
     if expected != end.cd_offset {
         return Err(Error::ambiguous(
             None,
-            if count == 0 {
-                D::Prefix(end.cd_offset)
-            } else if end.cd_offset > expected {
-                D::Gap {
-                    offset: expected,
-                    len: end.cd_offset - expected,
-                }
-            } else {
-                D::Overlap { offset: expected }
-            },
+            untiled(count == 0, end.cd_offset, expected),
         ));
     }
     Ok(())
+}
+
+/// What it means that a record starts at `found` where the previous one ended at `expected`.
+fn untiled(first: bool, found: u64, expected: u64) -> D {
+    if first {
+        D::Prefix(found)
+    } else if found > expected {
+        D::Gap {
+            offset: expected,
+            len: found - expected,
+        }
+    } else {
+        D::Overlap { offset: found }
+    }
 }
 
 /// A data descriptor fills the space between an entry's data and the next record

@@ -135,16 +135,7 @@ impl TrustStore {
     /// # Errors
     /// [`Error::TrustInput`] naming `source` if nothing parses as a CRL.
     pub fn add_crls(&mut self, bytes: &[u8], source: &str) -> Result<usize, Error> {
-        let ders: Vec<CertificateRevocationListDer<'static>> = if is_pem(bytes) {
-            CertificateRevocationListDer::pem_slice_iter(bytes)
-                .collect::<Result<_, _>>()
-                .map_err(|e| trust_input(source, format!("bad PEM: {e}")))?
-        } else {
-            vec![CertificateRevocationListDer::from(bytes.to_vec())]
-        };
-        if ders.is_empty() {
-            return Err(trust_input(source, "no CRL found"));
-        }
+        let ders: Vec<CertificateRevocationListDer<'static>> = pem_or_der(bytes, source, "CRL")?;
         for der in &ders {
             let crl = OwnedCertRevocationList::from_der(der)
                 .map_err(|e| trust_input(source, format!("not a usable CRL: {e}")))?;
@@ -610,21 +601,32 @@ fn is_pem(bytes: &[u8]) -> bool {
     bytes.windows(11).any(|w| w == b"-----BEGIN ")
 }
 
+/// Objects of one type from PEM (any number; sections of other types are skipped)
+/// or one DER object; at least one.
+fn pem_or_der<T: PemObject + From<Vec<u8>>>(
+    bytes: &[u8],
+    source: &str,
+    what: &str,
+) -> Result<Vec<T>, Error> {
+    let items: Vec<T> = if is_pem(bytes) {
+        T::pem_slice_iter(bytes)
+            .collect::<Result<_, _>>()
+            .map_err(|e| trust_input(source, format!("bad PEM: {e}")))?
+    } else {
+        vec![T::from(bytes.to_vec())]
+    };
+    if items.is_empty() {
+        return Err(trust_input(source, format!("no {what} found")));
+    }
+    Ok(items)
+}
+
 /// Certificates from PEM (any number) or one DER certificate.
 pub(crate) fn parse_certs(
     bytes: &[u8],
     source: &str,
 ) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let certs: Vec<CertificateDer<'static>> = if is_pem(bytes) {
-        CertificateDer::pem_slice_iter(bytes)
-            .collect::<Result<_, _>>()
-            .map_err(|e| trust_input(source, format!("bad PEM: {e}")))?
-    } else {
-        vec![CertificateDer::from(bytes.to_vec())]
-    };
-    if certs.is_empty() {
-        return Err(trust_input(source, "no certificate found"));
-    }
+    let certs: Vec<CertificateDer<'static>> = pem_or_der(bytes, source, "certificate")?;
     for (i, c) in certs.iter().enumerate() {
         if X509Certificate::from_der(c).is_err() {
             return Err(trust_input(
