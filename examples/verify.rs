@@ -143,7 +143,12 @@ fn print_human(report: &Report) {
             println!("    chain:   {}", s.chain.join("\n          -> "));
         }
         if let Some(p) = &s.problem {
-            println!("    problem: [{}] {}", p.kind, p.message);
+            // Explanations are clauses joined by "; ": one per line reads better.
+            println!(
+                "    problem: [{}] {}",
+                p.kind,
+                p.message.replace("; ", ";\n             ")
+            );
         }
     }
     if report.verified {
