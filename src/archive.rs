@@ -48,8 +48,6 @@ const FLAGS_KNOWN: u16 = 0b0000_1000_0000_1110;
 const METHOD_STORED: u16 = 0;
 const METHOD_DEFLATE: u16 = 8;
 
-const HOST_UNIX: u8 = 3;
-const HOST_DARWIN: u8 = 19;
 const S_IFMT: u32 = 0o170_000;
 const S_IFREG: u32 = 0o100_000;
 const S_IFDIR: u32 = 0o040_000;
@@ -117,6 +115,8 @@ pub(crate) struct Entry {
     pub data_offset: u64,
     /// Unix permission bits (`0o7777`), when the entry was made on a unix host.
     pub unix_mode: Option<u32>,
+    /// Whether a data descriptor follows the data (flag bit 3).
+    pub descriptor: bool,
 }
 
 /// Reads and checks the archive's structure, returning its entries in file order.
@@ -185,7 +185,17 @@ fn find_end<S: Source + ?Sized>(src: &S) -> Result<End, Error> {
         });
     };
     let comment = tail.get(pos + END_LEN as usize..).unwrap_or_default();
-    if candidates.len() > 1 || has_record_signature(comment) {
+    // A reader that searches backwards stops at the last end signature, even one
+    // that starts inside this record's own fields: there must be none after `pos`.
+    let later_end = tail
+        .get(pos + 1..)
+        .unwrap_or_default()
+        .windows(4)
+        .any(|w| w == END_SIG.to_le_bytes());
+    if candidates.len() > 1 || later_end {
+        return Err(Error::ambiguous(None, D::SecondEndRecord));
+    }
+    if has_record_signature(comment) {
         return Err(Error::ambiguous(None, D::SignatureInComment));
     }
     let rec = tail.get(pos..pos + END_LEN as usize).unwrap_or_default();
@@ -408,10 +418,13 @@ fn read_central<S: Source + ?Sized>(
             problem,
         })?;
         let is_dir = name.ends_with('/');
-        let host = (made_by >> 8) as u8;
+        // The upper half of the external attributes is a unix mode for unix hosts,
+        // and Info-ZIP's unzip honours it for several other hosts (Atari, VMS, BeOS,
+        // ...): read it whenever it is set, whatever the host.
+        let _ = made_by;
         let mut unix_mode = None;
-        if host == HOST_UNIX || host == HOST_DARWIN {
-            let mode = external >> 16;
+        let mode = external >> 16;
+        if mode != 0 {
             match mode & S_IFMT {
                 0 => {}
                 S_IFREG if !is_dir => {}
@@ -454,6 +467,7 @@ fn read_central<S: Source + ?Sized>(
             header_offset,
             data_offset: 0,
             unix_mode,
+            descriptor: flags & FLAG_DESCRIPTOR != 0,
         });
         extras.push(CentralExtra { flags, name_bytes });
     }
@@ -467,11 +481,17 @@ fn read_central<S: Source + ?Sized>(
 }
 
 fn check_names(entries: &[Entry]) -> Result<(), Error> {
-    // Folded name (without a directory's trailing slash) -> (index, is_dir).
-    let mut seen: HashMap<String, (usize, bool)> = HashMap::with_capacity(entries.len());
-    for (i, e) in entries.iter().enumerate() {
-        let bare = e.name.strip_suffix('/').unwrap_or(&e.name);
-        if let Some(&(j, other_dir)) = seen.get(&path::fold(bare)) {
+    // Each name folded once (without a directory's trailing slash); folding works
+    // segment by segment, so a parent's key is a prefix of its child's.
+    let folded: Vec<String> = entries
+        .iter()
+        .map(|e| path::fold(e.name.strip_suffix('/').unwrap_or(&e.name)))
+        .collect();
+    // Folded name -> (index, is_dir).
+    let mut seen: HashMap<&str, (usize, bool)> = HashMap::with_capacity(entries.len());
+    for (i, (e, key)) in entries.iter().zip(&folded).enumerate() {
+        if let Some(&(j, other_dir)) = seen.get(key.as_str()) {
+            let bare = e.name.strip_suffix('/').unwrap_or(&e.name);
             let other = entries.get(j).map(|o| o.name.clone()).unwrap_or_default();
             let defect = if other_dir != e.is_dir {
                 D::FileDirConflict(bare.to_owned())
@@ -483,19 +503,23 @@ fn check_names(entries: &[Entry]) -> Result<(), Error> {
             };
             return Err(Error::ambiguous(Some(&e.name), defect));
         }
-        seen.insert(path::fold(bare), (i, e.is_dir));
+        seen.insert(key, (i, e.is_dir));
     }
-    // No file may stand where another entry needs a directory.
-    for e in entries {
-        let bare = e.name.strip_suffix('/').unwrap_or(&e.name);
-        for (cut, _) in bare.match_indices('/') {
-            let parent = bare.get(..cut).unwrap_or_default();
-            if let Some(&(_, false)) = seen.get(&path::fold(parent)) {
-                return Err(Error::ambiguous(
-                    Some(&e.name),
-                    D::FileDirConflict(parent.to_owned()),
-                ));
-            }
+    // No file may stand where another entry needs a directory: in sorted order,
+    // the key right after "file/" would start with it. (Checking each name's
+    // parents instead would cost the square of the name's length.)
+    let mut sorted: Vec<(&str, usize)> = folded.iter().map(String::as_str).zip(0..).collect();
+    sorted.sort_unstable();
+    for (i, e) in entries.iter().enumerate().filter(|(_, e)| !e.is_dir) {
+        let Some(key) = folded.get(i) else { continue };
+        let dir = format!("{key}/");
+        let at = sorted.partition_point(|(k, _)| *k < dir.as_str());
+        if let Some(&(_, j)) = sorted.get(at).filter(|(k, _)| k.starts_with(&dir)) {
+            let child = entries.get(j).map(|o| o.name.clone()).unwrap_or_default();
+            return Err(Error::ambiguous(
+                Some(&child),
+                D::FileDirConflict(e.name.clone()),
+            ));
         }
     }
     Ok(())
@@ -555,6 +579,14 @@ fn check_local_headers<S: Source + ?Sized>(
         }
         let fields = ExtraFields::parse(local_extra, &name, local_name)?;
         // Local zip64 extra: uncompressed then compressed size, both present when either is saturated.
+        // A local zip64 extra field gives both sizes, and only where both are saturated.
+        let local_zip64 = fields.zip64.is_some();
+        if local_zip64 && (size32 != 0xffff_ffff || csize32 != 0xffff_ffff) {
+            return Err(Error::ambiguous(
+                here,
+                D::Zip64("a local zip64 extra field with unsaturated sizes"),
+            ));
+        }
         let z = fields.zip64.as_deref().unwrap_or_default();
         let z_size = le64(z, 0);
         let z_csize = le64(z, 8);
@@ -598,7 +630,7 @@ fn check_local_headers<S: Source + ?Sized>(
                 )
             })?;
         expected = if descriptor {
-            check_descriptor(src, e, data_end, next_start)?;
+            check_descriptor(src, e, data_end, next_start, local_zip64)?;
             next_start
         } else {
             data_end
@@ -628,20 +660,21 @@ fn untiled(first: bool, found: u64, expected: u64) -> D {
 }
 
 /// A data descriptor fills the space between an entry's data and the next record
-/// exactly; its length says its form (optional signature, 32- or 64-bit sizes).
+/// exactly. Its sizes are 64-bit exactly when the local header has a zip64 extra
+/// field (as streaming readers decide it); its length then says whether the
+/// optional signature is there.
 fn check_descriptor<S: Source + ?Sized>(
     src: &S,
     e: &Entry,
     data_end: u64,
     next_start: u64,
+    wide: bool,
 ) -> Result<(), Error> {
     let here = Some(e.name.as_str());
     let len = next_start - data_end;
-    let (signed, wide) = match len {
-        12 => (false, false),
-        16 => (true, false),
-        20 => (false, true),
-        24 => (true, true),
+    let signed = match (len, wide) {
+        (12, false) | (20, true) => false,
+        (16, false) | (24, true) => true,
         _ => {
             return Err(Error::ambiguous(
                 here,
@@ -676,7 +709,14 @@ fn check_descriptor<S: Source + ?Sized>(
     Ok(())
 }
 
-/// The extra fields the verifier interprets; each may appear once.
+/// The extra fields a package may carry; each may appear once.
+///
+/// Allowed: zip64 (0x0001) and Info-ZIP unicode path (0x7075), both checked;
+/// timestamps (0x5455 extended timestamp, 0x000a NTFS), which no reader uses to
+/// find, name or decode content; an empty JAR marker (0xcafe). Everything else
+/// is refused, because some reader acts on it: 0x7875/0x7855/0x5855 set the
+/// owner, 0x6c78 sets file type and permissions in libarchive, and unknown
+/// fields can hide records. No allowed field may contain a record signature.
 struct ExtraFields {
     zip64: Option<Vec<u8>>,
 }
@@ -684,7 +724,7 @@ struct ExtraFields {
 impl ExtraFields {
     fn parse(mut extra: &[u8], name: &str, name_bytes: &[u8]) -> Result<Self, Error> {
         let mut zip64 = None;
-        let mut seen_unicode = false;
+        let mut seen: Vec<u16> = Vec::new();
         while !extra.is_empty() {
             let (Some(id), Some(len)) = (le16(extra, 0), le16(extra, 2)) else {
                 return Err(Error::malformed(Some(name), D::BadExtraField("extra")));
@@ -692,25 +732,28 @@ impl ExtraFields {
             let Some(data) = extra.get(4..4 + usize::from(len)) else {
                 return Err(Error::malformed(Some(name), D::BadExtraField("extra")));
             };
+            if seen.contains(&id) {
+                return Err(Error::ambiguous(Some(name), D::BadExtraField("repeated")));
+            }
+            seen.push(id);
+            // zip64 values are numbers checked exactly; any other field must not hide records.
+            if id != 0x0001 && has_record_signature(data) {
+                return Err(Error::ambiguous(Some(name), D::SignatureInComment));
+            }
             match id {
-                0x0001 => {
-                    if zip64.is_some() {
-                        return Err(Error::ambiguous(Some(name), D::BadExtraField("zip64")));
-                    }
-                    zip64 = Some(data.to_vec());
-                }
+                0x0001 => zip64 = Some(data.to_vec()),
                 0x7075 => {
                     // Info-ZIP unicode path: version 1, CRC-32 of the header name, UTF-8 name.
-                    if seen_unicode
-                        || data.first() != Some(&1)
+                    if data.first() != Some(&1)
                         || le32(data, 1) != Some(crc32fast::hash(name_bytes))
                         || data.get(5..) != Some(name.as_bytes())
                     {
                         return Err(Error::ambiguous(Some(name), D::SecondName));
                     }
-                    seen_unicode = true;
                 }
-                _ => {}
+                0x5455 | 0x000a => {}
+                0xcafe if data.is_empty() => {}
+                other => return Err(unsupported(name, Unsupported::ExtraField(other))),
             }
             extra = extra.get(4 + usize::from(len)..).unwrap_or_default();
         }
@@ -782,6 +825,10 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
     let mut produced = 0u64;
     let mut buf = vec![0u8; 64 << 10];
     let io_err = |e: io::Error| Error::io("package", e);
+    // A streaming reader cannot delimit stored data followed by a descriptor except
+    // by looking for one: the data must not contain a descriptor for a prefix of itself.
+    let mut scan =
+        (entry.method == METHOD_STORED && entry.descriptor).then(DescriptorScan::default);
     let mut pump = |reader: &mut dyn Read, produced: &mut u64| -> Result<(), Error> {
         while *produced < limit {
             let want = usize::try_from(limit - *produced)
@@ -808,6 +855,11 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
             *produced += n as u64;
             let keep = chunk.get(..keep_len).unwrap_or_default();
             crc.update(keep);
+            if let Some(scan) = scan.as_mut() {
+                if scan.feed(keep) {
+                    return Err(Error::ambiguous(here, D::DataDescriptor(HIDDEN_DESCRIPTOR)));
+                }
+            }
             sink(keep);
         }
         Ok(())
@@ -816,6 +868,9 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
         METHOD_STORED => {
             let mut r = cursor;
             pump(&mut r, &mut produced)?;
+            if scan.as_mut().is_some_and(DescriptorScan::finish) {
+                return Err(Error::ambiguous(here, D::DataDescriptor(HIDDEN_DESCRIPTOR)));
+            }
         }
         _ => {
             let mut decoder =
@@ -852,6 +907,66 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
         });
     }
     Ok(crc.finalize())
+}
+
+const HIDDEN_DESCRIPTOR: &str = "the stored data holds a descriptor for a prefix of itself, where a streaming reader would end the entry";
+
+/// Looks through stored data for a data descriptor (signature, CRC-32 and sizes,
+/// 32- or 64-bit) that would describe the data before it, as a streaming reader
+/// that scans for descriptor signatures would take it.
+#[derive(Default)]
+struct DescriptorScan {
+    /// CRC-32 of the data before `carry`.
+    crc: crc32fast::Hasher,
+    /// Length of the data before `carry`.
+    offset: u64,
+    /// Bytes not yet examined as the start of a descriptor (fewer than 24 once fed).
+    carry: Vec<u8>,
+}
+
+impl DescriptorScan {
+    /// Feeds the next chunk; true if a matching descriptor starts in the data so far.
+    fn feed(&mut self, chunk: &[u8]) -> bool {
+        self.carry.extend_from_slice(chunk);
+        // Keep back what could still start a 24-byte descriptor.
+        self.examine(23)
+    }
+
+    /// After the last chunk: the rest, where only a 16-byte descriptor fits.
+    fn finish(&mut self) -> bool {
+        self.examine(15)
+    }
+
+    fn examine(&mut self, keep_back: usize) -> bool {
+        let buf = std::mem::take(&mut self.carry);
+        let limit = buf.len().saturating_sub(keep_back);
+        let mut running = self.crc.clone();
+        let mut hashed = 0;
+        let mut found = false;
+        for j in 0..limit {
+            if le32(&buf, j) != Some(DESCRIPTOR_SIG) {
+                continue;
+            }
+            running.update(buf.get(hashed..j).unwrap_or_default());
+            hashed = j;
+            let prefix_crc = running.clone().finalize();
+            let len = self.offset + j as u64;
+            let narrow = le32(&buf, j + 4) == Some(prefix_crc)
+                && le32(&buf, j + 8).map(u64::from) == Some(len)
+                && le32(&buf, j + 12).map(u64::from) == Some(len);
+            let wide = le32(&buf, j + 4) == Some(prefix_crc)
+                && le64(&buf, j + 8) == Some(len)
+                && le64(&buf, j + 16) == Some(len);
+            if narrow || wide {
+                found = true;
+                break;
+            }
+        }
+        self.crc.update(buf.get(..limit).unwrap_or_default());
+        self.offset += limit as u64;
+        self.carry = buf.get(limit..).unwrap_or_default().to_vec();
+        found
+    }
 }
 
 /// Compares a computed CRC-32 with the entry's record.

@@ -316,10 +316,13 @@ pub enum ArchiveDefect {
     /// No end-of-central-directory record where one must be.
     #[error("no end-of-central-directory record at the end of the file")]
     NoEndRecord,
-    /// A comment (the archive's or an entry's) contains a ZIP record signature,
-    /// or a second end record runs to the end of the file.
-    #[error("a comment contains a ZIP record signature")]
+    /// A comment or extra field contains a ZIP record signature.
+    #[error("a comment or extra field contains a ZIP record signature")]
     SignatureInComment,
+    /// A second end-of-central-directory signature follows the end record, or
+    /// two candidates both run to the end of the file.
+    #[error("a second end-of-central-directory record")]
+    SecondEndRecord,
 
     /// Bytes after the end record that its comment length does not account for.
     #[error("bytes follow the end-of-central-directory record")]
@@ -512,6 +515,10 @@ pub enum Unsupported {
     /// A device, FIFO or socket.
     #[error("special file (device, FIFO or socket)")]
     SpecialFile,
+    /// An extra field some reader acts on that the verifier does not check
+    /// (ownership, libarchive attributes, unknown fields).
+    #[error("extra field {0:#06x} (only zip64, unicode path and timestamps are allowed)")]
+    ExtraField(u16),
     /// General-purpose flag bits this verifier does not know.
     #[error("unknown general-purpose flags {0:#06x}")]
     Flags(u16),

@@ -45,11 +45,16 @@ pub(crate) fn check_entry(name: &str) -> Result<(), PathProblem> {
 }
 
 /// The key under which two names count as the same file on a case-insensitive
-/// or normalizing file system (NTFS, APFS, HFS+): Unicode lowercase of the
-/// canonical decomposition.
+/// or normalizing file system (NTFS, APFS, HFS+): the canonical decomposition,
+/// each character upper- then lowercased, which folds `ſ` with `s`, `ς` with `σ`
+/// and `ß` with `ss` (erring towards more collisions, never fewer).
+/// It works character by character, so `/` stays where it was.
 pub(crate) fn fold(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    name.nfd().collect::<String>().to_lowercase()
+    name.nfd()
+        .flat_map(char::to_uppercase)
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -96,6 +101,14 @@ mod tests {
     fn folding_matches_case_and_unicode_forms() {
         assert_eq!(fold("Bin/Tool"), fold("bin/tool"));
         assert_eq!(fold("caf\u{e9}"), fold("cafe\u{301}"));
+        assert_eq!(fold("bin/\u{17f}h"), fold("bin/sh"));
+        assert_eq!(fold("\u{3c2}"), fold("\u{3c3}"));
+        assert_eq!(fold("stra\u{df}e"), fold("STRASSE"));
+        let name = "A/\u{17f}b/C\u{e9}";
+        let folded = fold(name);
+        for (cut, _) in name.match_indices('/') {
+            assert!(folded.starts_with(&fold(&name[..cut])));
+        }
         assert_ne!(fold("a"), fold("b"));
     }
 }

@@ -290,20 +290,33 @@ impl TrustStore {
                 });
                 Error::CertificateRevoked {
                     signature: signature.into(),
-                    certificate: revoked.map_or_else(|| signer_subject.clone(), |n| n.subject.clone()),
+                    certificate: revoked
+                        .map_or_else(|| signer_subject.clone(), |n| n.subject.clone()),
                     serial: revoked.map(|n| crate::hex(&n.serial)),
                 }
             }
             webpki::Error::RequiredEkuNotFound
             | webpki::Error::RequiredEkuNotFoundContext(_)
-            | webpki::Error::EmptyEkuExtension => Error::WrongKeyUsage {
-                signature: signature.into(),
-                certificate: signer_subject.clone(),
-                problem: match walk.path.first().map(|n| n.eku.as_str()) {
-                    Some("") | None => "has no extended key usage extension; code signing (1.3.6.1.5.5.7.3.3) is required".into(),
-                    Some(ekus) => format!("allows only {ekus}; code signing (1.3.6.1.5.5.7.3.3) is required on the signer and any EKU-restricted CA above it"),
-                },
-            },
+            | webpki::Error::EmptyEkuExtension => {
+                // The signer if it lacks code signing, else the first CA above it that
+                // restricts its EKUs without allowing code signing.
+                let culprit = walk.path.iter().enumerate().find(|(i, n)| {
+                    let listed = n.eku.split(", ").any(|e| e == "codeSigning");
+                    !listed && (*i == 0 || !n.eku.is_empty())
+                });
+                let (certificate, ekus) = culprit
+                    .map(|(_, n)| (n.subject.clone(), n.eku.clone()))
+                    .unwrap_or_else(|| (signer_subject.clone(), String::new()));
+                Error::WrongKeyUsage {
+                    signature: signature.into(),
+                    certificate,
+                    problem: if ekus.is_empty() {
+                        "has no extended key usage extension; code signing (1.3.6.1.5.5.7.3.3) is required on the signer".into()
+                    } else {
+                        format!("allows only {ekus}; code signing (1.3.6.1.5.5.7.3.3) is required on the signer and on any CA above it that restricts its key usages")
+                    },
+                }
+            }
             webpki::Error::CaUsedAsEndEntity => Error::WrongKeyUsage {
                 signature: signature.into(),
                 certificate: signer_subject.clone(),
@@ -323,9 +336,9 @@ impl TrustStore {
             )),
             webpki::Error::MaximumPathDepthExceeded
             | webpki::Error::MaximumPathBuildCallsExceeded
-            | webpki::Error::MaximumSignatureChecksExceeded => untrusted(
-                "path building gave up: the chain is too long or loops".into(),
-            ),
+            | webpki::Error::MaximumSignatureChecksExceeded => {
+                untrusted("path building gave up: the chain is too long or loops".into())
+            }
             webpki::Error::PathLenConstraintViolated => {
                 untrusted("a CA's path length constraint is violated".into())
             }

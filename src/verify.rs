@@ -428,6 +428,12 @@ fn layout(entries: &[Entry], limits: &Limits) -> Result<Layout, Error> {
     let mut payload = Vec::new();
     for (i, e) in entries.iter().enumerate().skip(1) {
         if e.is_dir {
+            if e.name.starts_with("signatures/") && e.name != "signatures/" {
+                return Err(Error::MisplacedEntry {
+                    entry: e.name.clone(),
+                    problem: "signatures/ may hold no subdirectory",
+                });
+            }
             continue;
         }
         let Some(rest) = e.name.strip_prefix("signatures/") else {
@@ -506,7 +512,9 @@ fn check_mode(e: &Entry, listed: Option<u32>) -> Result<(), Error> {
     let ok = match (listed, e.unix_mode) {
         (Some(m), Some(a)) => m == a,
         (Some(_), None) => false,
-        (None, Some(a)) => a & 0o7000 == 0,
+        // Unless the signed manifest says so: no setuid, setgid or sticky bit, and
+        // nothing world-writable (a root-run script anyone could replace).
+        (None, Some(a)) => a & 0o7002 == 0,
         (None, None) => true,
     };
     if ok {

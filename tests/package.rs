@@ -115,9 +115,9 @@ fn every_single_bit_flip_is_rejected_or_hits_an_uninterpreted_field() {
 }
 
 /// Offsets of header fields that do not locate, size, name or decode content:
-/// versions, time and date (local and central), internal attributes, the low
-/// (DOS) half of the external attributes, and for the manifest and signature
-/// entries the host system and the permission bits.
+/// versions and host system, time and date (local and central), internal
+/// attributes, the low (DOS) half of the external attributes, and for the
+/// manifest and signature entries the permission bits.
 fn uninterpreted_offsets(bytes: &[u8]) -> std::collections::HashSet<usize> {
     let le16 = |o: usize| u16::from_le_bytes([bytes[o], bytes[o + 1]]) as usize;
     let le32 = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap()) as usize;
@@ -128,11 +128,11 @@ fn uninterpreted_offsets(bytes: &[u8]) -> std::collections::HashSet<usize> {
     for _ in 0..le16(eocd + 10) {
         let local = le32(c + 42);
         out.extend([4, 5, 10, 11, 12, 13].map(|o| local + o));
-        out.extend([4, 6, 7, 12, 13, 14, 15, 36, 37, 38, 39].map(|o| c + o));
+        out.extend([4, 5, 6, 7, 12, 13, 14, 15, 36, 37, 38, 39].map(|o| c + o));
         let name = &bytes[c + 46..c + 46 + le16(c + 28)];
         if name == b"manifest.json" || name.starts_with(b"signatures/") {
-            // Not payload: its host system and permission bits are not compared with anything.
-            out.extend([5, 40, 41].map(|o| c + o));
+            // Not payload: its permission bits are not compared with anything.
+            out.extend([40, 41].map(|o| c + o));
         }
         c += 46 + le16(c + 28) + le16(c + 30) + le16(c + 32);
     }

@@ -322,3 +322,50 @@ fn trust_inputs_are_validated() {
     assert_eq!(t.add_anchors(&der, "root-g2.der").unwrap(), 1);
     assert_ok(verifier(t).verify_bytes(&good_package()));
 }
+
+#[test]
+fn a_ca_that_restricts_its_usages_is_named() {
+    // Root G2 -> "Server CA" (EKU serverAuth only) -> code-signing leaf.
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+        IsCa, Issuer, KeyPair,
+    };
+    let root_key =
+        KeyPair::from_pem(&String::from_utf8(read(pki("root-g2.key"))).unwrap()).unwrap();
+    let root = Issuer::from_ca_cert_pem(
+        &String::from_utf8(read(pki("root-g2.pem"))).unwrap(),
+        root_key,
+    )
+    .unwrap();
+    let name = |cn: &str| {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, cn);
+        dn
+    };
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name = name("Server CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.signed_by(&ca_key, &root).unwrap();
+    let mut leaf = CertificateParams::default();
+    leaf.distinguished_name = name("Leaf under Server CA");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf_cert = leaf.signed_by(&leaf_key, &Issuer::new(ca, ca_key)).unwrap();
+    let key = pkgverify::SigningKey::from_pkcs8_der(&leaf_key.serialize_der()).unwrap();
+    let chain = format!("{}{}", leaf_cert.pem(), ca_cert.pem()).into_bytes();
+    let bytes = build(builder(&[]).signer("v", key, chain));
+    let r = assert_kind(verify_g2(&bytes), "wrong_key_usage");
+    match r.error() {
+        Error::WrongKeyUsage {
+            certificate,
+            problem,
+            ..
+        } => {
+            assert_eq!(certificate, "CN=Server CA", "{r}");
+            assert!(problem.contains("serverAuth"), "{r}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

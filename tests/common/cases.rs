@@ -143,6 +143,57 @@ pub fn cases() -> Vec<Case> {
             entry(z, "bin/tool").comment = b"PK\x06\x06 zip64 end".to_vec()
         })),
         case("entry comment", "", with(|z| entry(z, "bin/tool").comment = b"release build".to_vec())),
+        case("unix owner extra field (bsdtar would chown)", "unsupported_entry", with(|z| {
+            entry(z, "bin/tool").local_extra = [&[0x75, 0x78, 11, 0][..], &[1, 4, 0xe8, 3, 0, 0, 4, 0xe8, 3, 0, 0]].concat()
+        })),
+        case("libarchive attributes extra field", "unsupported_entry", with(|z| {
+            entry(z, "bin/tool").central_extra = [&[0x78, 0x6c, 4, 0][..], &(0o104777u32 << 16).to_le_bytes()].concat()
+        })),
+        case("unknown extra field hiding a local header", "archive_ambiguous", with(|z| {
+            entry(z, "bin/tool").local_extra = [&[0xfe, 0xca, 8, 0][..], b"PK\x03\x04evil"].concat()
+        })),
+        case("extended timestamp extra field", "", with(|z| {
+            entry(z, "bin/tool").local_extra = [&[0x55, 0x54, 5, 0][..], &[1, 0, 0, 0, 0x60]].concat()
+        })),
+        case("the same extra field twice", "archive_ambiguous", with(|z| {
+            entry(z, "bin/tool").local_extra = [&[0x55, 0x54, 5, 0][..], &[1, 0, 0, 0, 0x60], &[0x55, 0x54, 5, 0], &[1, 0, 0, 0, 0x61]].concat()
+        })),
+        case("local zip64 extra field with unsaturated sizes", "archive_ambiguous", with(|z| {
+            let size = TOOL.len() as u64;
+            entry(z, "bin/tool").local_extra = [&[1, 0, 16, 0][..], &size.to_le_bytes(), &size.to_le_bytes()].concat()
+        })),
+        case("64-bit descriptor without a local zip64 extra field", "archive_ambiguous", with(|z| {
+            let e = entry(z, "bin/tool");
+            e.descriptor = true;
+            e.gap_after = vec![0; 8];
+        })),
+        case("end signature starting in the end record's comment length", "archive_ambiguous", with(|z| {
+            let mut comment = vec![0u8; 0x4b50];
+            comment[..2].copy_from_slice(b"\x05\x06");
+            z.comment = comment;
+        })),
+        case("symlink under a non-unix host byte", "unsupported_entry", with(|z| {
+            // Info-ZIP's unzip makes symlinks for Atari (5), VMS, BeOS and other hosts too.
+            let e = entry(z, "etc/conf");
+            e.unix_mode = Some(0o120777);
+            e.made_by = Some(0x0514);
+        })),
+        case("world-writable directory", "mode_mismatch", with(|z| z.entries.push(RawEntry::dir("bin/").mode(0o040777)))),
+        case("world-writable payload without a manifest mode", "mode_mismatch", {
+            let mut b = PackageBuilder::new("raw", "1");
+            b = b.file("bin/tool", TOOL.to_vec(), 0).without_manifest_mode();
+            let m = b.manifest().unwrap().to_json();
+            RawZip::new(raw_signed(&m, vec![RawEntry::file("bin/tool", TOOL).mode(0o100777)])).build()
+        }),
+        case("world-writable payload when the manifest says so", "", listing(
+            &[("bin/tool", TOOL, 0o777)],
+            vec![RawEntry::file("bin/tool", TOOL).mode(0o100777)],
+        )),
+        case("subdirectory in signatures/", "misplaced_entry", with(|z| z.entries.insert(3, RawEntry::dir("signatures/old/")))),
+        case("names equal under case folding (long s)", "archive_ambiguous", with(|z| {
+            z.entries.push(RawEntry::file("etc/\u{17f}", b""));
+            z.entries.push(RawEntry::file("etc/S", b""));
+        })),
         case("gap between entries", "archive_ambiguous", with(|z| entry(z, "bin/tool").gap_after = vec![0; 16])),
         case("hidden bytes before the central directory", "archive_ambiguous", with(|z| {
             z.entries.last_mut().unwrap().gap_after = b"hidden".to_vec()
@@ -164,6 +215,25 @@ pub fn cases() -> Vec<Case> {
         case("local CRC differs", "archive_ambiguous", with(|z| entry(z, "bin/tool").local_crc = Some(1))),
         case("local size differs", "archive_ambiguous", with(|z| entry(z, "bin/tool").local_size = Some(3))),
         case("central flags differ", "archive_ambiguous", with(|z| entry(z, "bin/tool").central_flags = Some(0))),
+        case("stored data hiding a descriptor for its own prefix", "archive_ambiguous", {
+            let mut data = b"echo EVIL\n".to_vec();
+            let crc = crc32fast::hash(&data);
+            let n = data.len() as u32;
+            data.extend_from_slice(b"PK\x07\x08");
+            data.extend_from_slice(&crc.to_le_bytes());
+            data.extend_from_slice(&n.to_le_bytes());
+            data.extend_from_slice(&n.to_le_bytes());
+            data.extend_from_slice(b"echo good\n");
+            let mut e = RawEntry::file("bin/tool", &data).mode(0o100755);
+            e.descriptor = true;
+            listing(&[("bin/tool", &data, 0o755)], vec![e])
+        }),
+        case("stored data with a descriptor signature that matches nothing", "", {
+            let data = b"zip inside: PK\x07\x08 0123456789abcdef and more".to_vec();
+            let mut e = RawEntry::file("bin/tool", &data).mode(0o100755);
+            e.descriptor = true;
+            listing(&[("bin/tool", &data, 0o755)], vec![e])
+        }),
         case("data descriptor disagrees", "archive_ambiguous", with(|z| {
             let e = entry(z, "bin/tool");
             e.descriptor = true;

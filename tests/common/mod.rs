@@ -156,6 +156,8 @@ pub struct RawEntry {
     pub gap_after: Vec<u8>,
     /// Bytes appended to the compressed data and counted in its compressed size.
     pub compressed_suffix: Vec<u8>,
+    /// "Version made by" (host system in the high byte); default: unix if `unix_mode` is set.
+    pub made_by: Option<u16>,
     /// The entry's comment in the central directory.
     pub comment: Vec<u8>,
     /// The stored body as is, instead of `data` (deflated if method 8); CRC and size still describe `data`.
@@ -184,6 +186,7 @@ impl RawEntry {
             compressed_suffix: Vec::new(),
             body: None,
             comment: Vec::new(),
+            made_by: None,
         }
     }
 
