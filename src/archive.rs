@@ -282,9 +282,11 @@ fn find_end<S: Source + ?Sized>(src: &S) -> Result<End, Error> {
 }
 
 /// Per-entry flags, kept beside the entries for the local-header pass.
-struct CentralExtra {
+pub(crate) struct CentralExtra {
     flags: u16,
     name_bytes: Vec<u8>,
+    /// Length of name, extra field and comment.
+    var_len: u64,
 }
 
 fn read_central<S: Source + ?Sized>(
@@ -328,148 +330,30 @@ fn read_central<S: Source + ?Sized>(
         if !read_full(&mut reader, &mut fixed).map_err(|e| Error::io("package", e))? {
             return Err(count_error(format!("only {i}")));
         }
-        if le32(&fixed, 0) != Some(CENTRAL_SIG) {
-            return Err(Error::malformed(
-                None,
-                D::BadRecord {
-                    record: "central directory record",
-                    offset,
-                },
-            ));
-        }
-        let u16_at = |o| le16(&fixed, o).unwrap_or(0);
-        let u32_at = |o| le32(&fixed, o).unwrap_or(0);
-        let made_by = u16_at(4);
-        let flags = u16_at(8);
-        let method = u16_at(10);
-        let crc32 = u32_at(16);
-        let (name_len, extra_len, comment_len) = (
-            usize::from(u16_at(28)),
-            usize::from(u16_at(30)),
-            usize::from(u16_at(32)),
-        );
-        let disk = u16_at(34);
-        let external = u32_at(38);
-        let mut var = vec![0u8; name_len + extra_len + comment_len];
-        if !read_full(&mut reader, &mut var).map_err(|e| Error::io("package", e))? {
-            return Err(Error::malformed(
-                None,
-                D::BadRecord {
-                    record: "central directory record",
-                    offset,
-                },
-            ));
-        }
-        offset += (CENTRAL_LEN + var.len()) as u64;
-        let name_bytes = var.get(..name_len).unwrap_or_default().to_vec();
-        let extra = var.get(name_len..name_len + extra_len).unwrap_or_default();
-        let name = decode_name(&name_bytes, flags)?;
-        if has_record_signature(var.get(name_len + extra_len..).unwrap_or_default()) {
-            return Err(Error::ambiguous(Some(&name), D::SignatureInComment));
-        }
-
-        if flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) != 0 {
-            return Err(unsupported(&name, Unsupported::Encrypted));
-        }
-        if flags & !FLAGS_KNOWN != 0 {
-            return Err(unsupported(&name, Unsupported::Flags(flags & !FLAGS_KNOWN)));
-        }
-        if method != METHOD_STORED && method != METHOD_DEFLATE {
-            return Err(unsupported(&name, Unsupported::Method(method)));
-        }
-
-        let fields = ExtraFields::parse(extra, &name, &name_bytes)?;
-        let mut zip64 = fields.zip64.as_deref().unwrap_or_default().chunks_exact(8);
-        let mut take64 = |v32: u64, sentinel: u64| -> Result<u64, Error> {
-            if v32 != sentinel {
-                return Ok(v32);
+        let (entry, extra) = parse_central(&fixed, offset, |n| {
+            let mut var = vec![0u8; n];
+            match read_full(&mut reader, &mut var) {
+                Ok(true) => Ok(var),
+                Ok(false) => Err(Error::malformed(
+                    None,
+                    D::BadRecord {
+                        record: "central directory record",
+                        offset,
+                    },
+                )),
+                Err(e) => Err(Error::io("package", e)),
             }
-            zip64
-                .next()
-                .and_then(|c| c.try_into().ok())
-                .map(u64::from_le_bytes)
-                .ok_or_else(|| {
-                    Error::malformed(
-                        Some(&name),
-                        D::Zip64("a 32-bit field is saturated but no zip64 value is given"),
-                    )
-                })
-        };
-        let size = take64(u64::from(u32_at(24)), 0xffff_ffff)?;
-        let compressed_size = take64(u64::from(u32_at(20)), 0xffff_ffff)?;
-        let header_offset = take64(u64::from(u32_at(42)), 0xffff_ffff)?;
-        // The disk number is 4 bytes in zip64 extra fields; a package is never spanned.
-        let zip64_rest = zip64.remainder().len() + 8 * zip64.len();
-        if disk != 0 || zip64_rest != 0 {
-            return Err(if disk != 0 {
-                Error::malformed(Some(&name), D::MultiDisk)
-            } else {
-                Error::ambiguous(
-                    Some(&name),
-                    D::Zip64(
-                        "the zip64 extra field holds values for fields that are not saturated",
-                    ),
-                )
-            });
-        }
-
-        path::check_entry(&name).map_err(|problem| Error::UnsafePath {
-            path: name.clone(),
-            problem,
         })?;
-        let is_dir = name.ends_with('/');
-        // The upper half of the external attributes is a unix mode for unix hosts,
-        // and Info-ZIP's unzip honours it for several other hosts (Atari, VMS, BeOS,
-        // ...): read it whenever it is set, whatever the host.
-        let _ = made_by;
-        let mut unix_mode = None;
-        let mode = external >> 16;
-        if mode != 0 {
-            match mode & S_IFMT {
-                0 => {}
-                S_IFREG if !is_dir => {}
-                S_IFDIR if is_dir => {}
-                S_IFREG | S_IFDIR => {
-                    return Err(Error::ambiguous(Some(&name), D::DirectoryAttributes))
-                }
-                S_IFLNK => return Err(unsupported(&name, Unsupported::Symlink)),
-                _ => return Err(unsupported(&name, Unsupported::SpecialFile)),
-            }
-            unix_mode = Some(mode & 0o7777);
-        }
-        if external & DOS_DIRECTORY != 0 && !is_dir {
-            return Err(Error::ambiguous(Some(&name), D::DirectoryAttributes));
-        }
-        if is_dir && size != 0 {
-            return Err(Error::ambiguous(Some(&name), D::DirectoryWithContent));
-        }
-        if method == METHOD_STORED && compressed_size != size {
-            return Err(Error::malformed(
-                Some(&name),
-                D::StoredSizes {
-                    compressed: compressed_size,
-                    size,
-                },
-            ));
-        }
+        offset += CENTRAL_LEN as u64 + extra.var_len;
+        let name = entry.name.clone();
+        let header_offset = entry.header_offset;
         if let Some(prev) = entries.last().map(|e: &Entry| e.header_offset) {
             if header_offset <= prev {
                 return Err(Error::ambiguous(Some(&name), D::OutOfOrder));
             }
         }
-        entries.push(Entry {
-            name,
-            is_dir,
-            method,
-            crc32,
-            compressed_size,
-            size,
-            header_offset,
-            data_offset: 0,
-            unix_mode,
-            descriptor: flags & FLAG_DESCRIPTOR != 0,
-        });
-        extras.push(CentralExtra { flags, name_bytes });
+        entries.push(entry);
+        extras.push(extra);
     }
     if offset != end.cd_end {
         return Err(count_error(format!(
@@ -480,7 +364,150 @@ fn read_central<S: Source + ?Sized>(
     Ok((entries, extras))
 }
 
-fn check_names(entries: &[Entry]) -> Result<(), Error> {
+/// Parses one central-directory record from its 46 fixed bytes (signature
+/// included) and, through `rest(n)`, the `n` bytes of name, extra field and
+/// comment that follow; applies every per-record rule.
+pub(crate) fn parse_central(
+    fixed: &[u8],
+    offset: u64,
+    rest: impl FnOnce(usize) -> Result<Vec<u8>, Error>,
+) -> Result<(Entry, CentralExtra), Error> {
+    if le32(fixed, 0) != Some(CENTRAL_SIG) {
+        return Err(Error::malformed(
+            None,
+            D::BadRecord {
+                record: "central directory record",
+                offset,
+            },
+        ));
+    }
+    let u16_at = |o| le16(fixed, o).unwrap_or(0);
+    let u32_at = |o| le32(fixed, o).unwrap_or(0);
+    let made_by = u16_at(4);
+    let flags = u16_at(8);
+    let method = u16_at(10);
+    let crc32 = u32_at(16);
+    let (name_len, extra_len, comment_len) = (
+        usize::from(u16_at(28)),
+        usize::from(u16_at(30)),
+        usize::from(u16_at(32)),
+    );
+    let disk = u16_at(34);
+    let external = u32_at(38);
+    let var = rest(name_len + extra_len + comment_len)?;
+    let name_bytes = var.get(..name_len).unwrap_or_default().to_vec();
+    let extra = var.get(name_len..name_len + extra_len).unwrap_or_default();
+    let name = decode_name(&name_bytes, flags)?;
+    if has_record_signature(var.get(name_len + extra_len..).unwrap_or_default()) {
+        return Err(Error::ambiguous(Some(&name), D::SignatureInComment));
+    }
+
+    if flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) != 0 {
+        return Err(unsupported(&name, Unsupported::Encrypted));
+    }
+    if flags & !FLAGS_KNOWN != 0 {
+        return Err(unsupported(&name, Unsupported::Flags(flags & !FLAGS_KNOWN)));
+    }
+    if method != METHOD_STORED && method != METHOD_DEFLATE {
+        return Err(unsupported(&name, Unsupported::Method(method)));
+    }
+
+    let fields = ExtraFields::parse(extra, &name, &name_bytes)?;
+    let mut zip64 = fields.zip64.as_deref().unwrap_or_default().chunks_exact(8);
+    let mut take64 = |v32: u64, sentinel: u64| -> Result<u64, Error> {
+        if v32 != sentinel {
+            return Ok(v32);
+        }
+        zip64
+            .next()
+            .and_then(|c| c.try_into().ok())
+            .map(u64::from_le_bytes)
+            .ok_or_else(|| {
+                Error::malformed(
+                    Some(&name),
+                    D::Zip64("a 32-bit field is saturated but no zip64 value is given"),
+                )
+            })
+    };
+    let size = take64(u64::from(u32_at(24)), 0xffff_ffff)?;
+    let compressed_size = take64(u64::from(u32_at(20)), 0xffff_ffff)?;
+    let header_offset = take64(u64::from(u32_at(42)), 0xffff_ffff)?;
+    // The disk number is 4 bytes in zip64 extra fields; a package is never spanned.
+    let zip64_rest = zip64.remainder().len() + 8 * zip64.len();
+    if disk != 0 || zip64_rest != 0 {
+        return Err(if disk != 0 {
+            Error::malformed(Some(&name), D::MultiDisk)
+        } else {
+            Error::ambiguous(
+                Some(&name),
+                D::Zip64(
+                    "the zip64 extra field holds values for fields that are not saturated",
+                ),
+            )
+        });
+    }
+
+    path::check_entry(&name).map_err(|problem| Error::UnsafePath {
+        path: name.clone(),
+        problem,
+    })?;
+    let is_dir = name.ends_with('/');
+    // The upper half of the external attributes is a unix mode for unix hosts,
+    // and Info-ZIP's unzip honours it for several other hosts (Atari, VMS, BeOS,
+    // ...): read it whenever it is set, whatever the host.
+    let _ = made_by;
+    let mut unix_mode = None;
+    let mode = external >> 16;
+    if mode != 0 {
+        match mode & S_IFMT {
+            0 => {}
+            S_IFREG if !is_dir => {}
+            S_IFDIR if is_dir => {}
+            S_IFREG | S_IFDIR => {
+                return Err(Error::ambiguous(Some(&name), D::DirectoryAttributes))
+            }
+            S_IFLNK => return Err(unsupported(&name, Unsupported::Symlink)),
+            _ => return Err(unsupported(&name, Unsupported::SpecialFile)),
+        }
+        unix_mode = Some(mode & 0o7777);
+    }
+    if external & DOS_DIRECTORY != 0 && !is_dir {
+        return Err(Error::ambiguous(Some(&name), D::DirectoryAttributes));
+    }
+    if is_dir && size != 0 {
+        return Err(Error::ambiguous(Some(&name), D::DirectoryWithContent));
+    }
+    if method == METHOD_STORED && compressed_size != size {
+        return Err(Error::malformed(
+            Some(&name),
+            D::StoredSizes {
+                compressed: compressed_size,
+                size,
+            },
+        ));
+    }
+    Ok((
+        Entry {
+            name,
+            is_dir,
+            method,
+            crc32,
+            compressed_size,
+            size,
+            header_offset,
+            data_offset: 0,
+            unix_mode,
+            descriptor: flags & FLAG_DESCRIPTOR != 0,
+        },
+        CentralExtra {
+            flags,
+            name_bytes,
+            var_len: var.len() as u64,
+        },
+    ))
+}
+
+pub(crate) fn check_names(entries: &[Entry]) -> Result<(), Error> {
     // Each name folded once (without a directory's trailing slash); folding works
     // segment by segment, so a parent's key is a prefix of its child's.
     let folded: Vec<String> = entries
@@ -549,74 +576,12 @@ fn check_local_headers<S: Source + ?Sized>(
             ));
         }
         let fixed = read_vec(src, e.header_offset, LOCAL_LEN)?;
-        if le32(&fixed, 0) != Some(LOCAL_SIG) {
-            return Err(Error::malformed(
-                here,
-                D::BadRecord {
-                    record: "local header",
-                    offset: e.header_offset,
-                },
-            ));
-        }
-        let u16_at = |o| le16(&fixed, o).unwrap_or(0);
-        let u32_at = |o| le32(&fixed, o).unwrap_or(0);
-        let (flags, method, crc) = (u16_at(6), u16_at(8), u32_at(14));
-        let (csize32, size32) = (u64::from(u32_at(18)), u64::from(u32_at(22)));
-        let (name_len, extra_len) = (u64::from(u16_at(26)), u64::from(u16_at(28)));
-        let var = read_vec(src, e.header_offset + LOCAL_LEN, name_len + extra_len)?;
-        let (local_name, local_extra) = var.split_at((name_len as usize).min(var.len()));
-        if local_name != c.name_bytes.as_slice() {
-            return Err(Error::ambiguous(here, D::LocalMismatch("name")));
-        }
-        if flags != c.flags {
-            return Err(Error::ambiguous(here, D::LocalMismatch("flags")));
-        }
-        if method != e.method {
-            return Err(Error::ambiguous(
-                here,
-                D::LocalMismatch("compression method"),
-            ));
-        }
-        let fields = ExtraFields::parse(local_extra, &name, local_name)?;
-        // Local zip64 extra: uncompressed then compressed size, both present when either is saturated.
-        // A local zip64 extra field gives both sizes, and only where both are saturated.
-        let local_zip64 = fields.zip64.is_some();
-        if local_zip64 && (size32 != 0xffff_ffff || csize32 != 0xffff_ffff) {
-            return Err(Error::ambiguous(
-                here,
-                D::Zip64("a local zip64 extra field with unsaturated sizes"),
-            ));
-        }
-        let z = fields.zip64.as_deref().unwrap_or_default();
-        let z_size = le64(z, 0);
-        let z_csize = le64(z, 8);
-        let resolve = |v32: u64, v64: Option<u64>| -> Result<u64, Error> {
-            match (v32, v64) {
-                (0xffff_ffff, Some(v)) => Ok(v),
-                (0xffff_ffff, None) => Err(Error::malformed(
-                    here,
-                    D::Zip64("a saturated local size has no zip64 value"),
-                )),
-                (v, Some(w)) if w != v && !(flags & FLAG_DESCRIPTOR != 0 && w == 0) => {
-                    Err(Error::ambiguous(here, D::LocalMismatch("zip64 sizes")))
-                }
-                (v, _) => Ok(v),
-            }
-        };
-        let local_size = resolve(size32, z_size)?;
-        let local_csize = resolve(csize32, z_csize)?;
-        let descriptor = flags & FLAG_DESCRIPTOR != 0;
-        for (what, local, central) in [
-            ("CRC-32", u64::from(crc), u64::from(e.crc32)),
-            ("compressed size", local_csize, e.compressed_size),
-            ("size", local_size, e.size),
-        ] {
-            // With a data descriptor the local values may be zero (they follow the data).
-            if local != central && !(descriptor && local == 0) {
-                return Err(Error::ambiguous(here, D::LocalMismatch(what)));
-            }
-        }
-        e.data_offset = e.header_offset + LOCAL_LEN + name_len + extra_len;
+        let local = LocalHeader::parse(&fixed, e.header_offset, here, |n| {
+            read_vec(src, e.header_offset + LOCAL_LEN, n as u64)
+        })?;
+        local.check_against(e, c)?;
+        let (descriptor, local_zip64) = (local.flags & FLAG_DESCRIPTOR != 0, local.zip64);
+        e.data_offset = e.header_offset + local.len;
         let data_end = e
             .data_offset
             .checked_add(e.compressed_size)
@@ -643,6 +608,114 @@ fn check_local_headers<S: Source + ?Sized>(
         ));
     }
     Ok(())
+}
+
+/// A local file header as read, zip64 sizes resolved.
+pub(crate) struct LocalHeader {
+    pub flags: u16,
+    pub method: u16,
+    pub crc32: u32,
+    /// Compressed size as the local header gives it (often 0 with a data descriptor).
+    pub compressed_size: u64,
+    /// Uncompressed size as the local header gives it (often 0 with a data descriptor).
+    pub size: u64,
+    pub name_bytes: Vec<u8>,
+    /// Whether it has a zip64 extra field (a data descriptor's sizes are then 64-bit).
+    pub zip64: bool,
+    /// Length of the whole header: 30 bytes, the name and the extra field.
+    pub len: u64,
+}
+
+impl LocalHeader {
+    /// Parses a local header from its 30 fixed bytes (signature included) and,
+    /// through `rest(n)`, the `n` bytes of name and extra field that follow.
+    /// `here` names the entry in errors (the name itself if `None`).
+    pub(crate) fn parse(
+        fixed: &[u8],
+        offset: u64,
+        here: Option<&str>,
+        rest: impl FnOnce(usize) -> Result<Vec<u8>, Error>,
+    ) -> Result<Self, Error> {
+        if le32(fixed, 0) != Some(LOCAL_SIG) {
+            return Err(Error::malformed(
+                here,
+                D::BadRecord {
+                    record: "local header",
+                    offset,
+                },
+            ));
+        }
+        let u16_at = |o| le16(fixed, o).unwrap_or(0);
+        let u32_at = |o| le32(fixed, o).unwrap_or(0);
+        let (flags, method, crc32) = (u16_at(6), u16_at(8), u32_at(14));
+        let (csize32, size32) = (u64::from(u32_at(18)), u64::from(u32_at(22)));
+        let (name_len, extra_len) = (usize::from(u16_at(26)), usize::from(u16_at(28)));
+        let var = rest(name_len + extra_len)?;
+        let (name_bytes, extra) = var.split_at(name_len.min(var.len()));
+        let lossy = String::from_utf8_lossy(name_bytes);
+        let here = here.unwrap_or(&lossy);
+        let fields = ExtraFields::parse(extra, here, name_bytes)?;
+        // A local zip64 extra field gives both sizes, and only where both are saturated.
+        let zip64 = fields.zip64.is_some();
+        if zip64 && (size32 != 0xffff_ffff || csize32 != 0xffff_ffff) {
+            return Err(Error::ambiguous(
+                Some(here),
+                D::Zip64("a local zip64 extra field with unsaturated sizes"),
+            ));
+        }
+        let z = fields.zip64.as_deref().unwrap_or_default();
+        let resolve = |v32: u64, v64: Option<u64>| match (v32, v64) {
+            (0xffff_ffff, Some(v)) => Ok(v),
+            (0xffff_ffff, None) => Err(Error::malformed(
+                Some(here),
+                D::Zip64("a saturated local size has no zip64 value"),
+            )),
+            (v, _) => Ok(v),
+        };
+        Ok(Self {
+            flags,
+            method,
+            crc32,
+            size: resolve(size32, le64(z, 0))?,
+            compressed_size: resolve(csize32, le64(z, 8))?,
+            name_bytes: name_bytes.to_vec(),
+            zip64,
+            len: LOCAL_LEN + (name_len + extra_len) as u64,
+        })
+    }
+
+    /// Whether a data descriptor follows the data.
+    pub(crate) fn has_descriptor(&self) -> bool {
+        self.flags & FLAG_DESCRIPTOR != 0
+    }
+
+    /// Requires agreement with the entry's central record.
+    pub(crate) fn check_against(&self, e: &Entry, c: &CentralExtra) -> Result<(), Error> {
+        let here = Some(e.name.as_str());
+        if self.name_bytes != c.name_bytes {
+            return Err(Error::ambiguous(here, D::LocalMismatch("name")));
+        }
+        if self.flags != c.flags {
+            return Err(Error::ambiguous(here, D::LocalMismatch("flags")));
+        }
+        if self.method != e.method {
+            return Err(Error::ambiguous(
+                here,
+                D::LocalMismatch("compression method"),
+            ));
+        }
+        for (what, local, central) in [
+            ("CRC-32", u64::from(self.crc32), u64::from(e.crc32)),
+            ("compressed size", self.compressed_size, e.compressed_size),
+            ("size", self.size, e.size),
+        ] {
+            // With a data descriptor the local values may be zero (they follow the data).
+            if local != central && !(self.has_descriptor() && local == 0) {
+                return Err(Error::ambiguous(here, D::LocalMismatch(what)));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What it means that a record starts at `found` where the previous one ended at `expected`.
