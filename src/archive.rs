@@ -141,8 +141,8 @@ pub(crate) fn index<S: Source + ?Sized>(src: &S, limits: &Limits) -> Result<Vec<
         if e.compressed_size > 16 {
             return Err(Error::ambiguous(Some(&e.name), D::DirectoryWithContent));
         }
-        let crc = read_entry(src, e, None, |_| ())?;
-        check_crc(e, crc)?;
+        let crc = read_entry(src, e, None, |_| true)?;
+        check_crc(e, crc.unwrap_or(!e.crc32))?;
     }
     Ok(entries)
 }
@@ -440,9 +440,7 @@ pub(crate) fn parse_central(
         } else {
             Error::ambiguous(
                 Some(&name),
-                D::Zip64(
-                    "the zip64 extra field holds values for fields that are not saturated",
-                ),
+                D::Zip64("the zip64 extra field holds values for fields that are not saturated"),
             )
         });
     }
@@ -463,9 +461,7 @@ pub(crate) fn parse_central(
             0 => {}
             S_IFREG if !is_dir => {}
             S_IFDIR if is_dir => {}
-            S_IFREG | S_IFDIR => {
-                return Err(Error::ambiguous(Some(&name), D::DirectoryAttributes))
-            }
+            S_IFREG | S_IFDIR => return Err(Error::ambiguous(Some(&name), D::DirectoryAttributes)),
             S_IFLNK => return Err(unsupported(&name, Unsupported::Symlink)),
             _ => return Err(unsupported(&name, Unsupported::SpecialFile)),
         }
@@ -871,7 +867,8 @@ fn unsupported(name: &str, feature: Unsupported) -> Error {
     }
 }
 
-/// Streams an entry's content to `sink`, in chunks, reading at most
+/// Streams an entry's content to `sink`, in chunks (until `sink` returns false,
+/// which makes the result `Ok(None)`), reading at most
 /// `expected + 1` bytes of output; checks the length and that a deflate stream
 /// ends exactly at its compressed size, and returns the content's CRC-32 for
 /// the caller to check with [`check_crc`] (payload is compared with its signed
@@ -884,8 +881,8 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
     src: &S,
     entry: &Entry,
     signed_size: Option<u64>,
-    mut sink: impl FnMut(&[u8]),
-) -> Result<u32, Error> {
+    mut sink: impl FnMut(&[u8]) -> bool,
+) -> Result<Option<u32>, Error> {
     let here = Some(entry.name.as_str());
     let expected = signed_size.unwrap_or(entry.size);
     let cursor = Cursor {
@@ -902,7 +899,8 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
     // by looking for one: the data must not contain a descriptor for a prefix of itself.
     let mut scan =
         (entry.method == METHOD_STORED && entry.descriptor).then(DescriptorScan::default);
-    let mut pump = |reader: &mut dyn Read, produced: &mut u64| -> Result<(), Error> {
+    // Ok(false): the sink asked to stop.
+    let mut pump = |reader: &mut dyn Read, produced: &mut u64| -> Result<bool, Error> {
         while *produced < limit {
             let want = usize::try_from(limit - *produced)
                 .unwrap_or(usize::MAX)
@@ -933,14 +931,18 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
                     return Err(Error::ambiguous(here, D::DataDescriptor(HIDDEN_DESCRIPTOR)));
                 }
             }
-            sink(keep);
+            if !sink(keep) {
+                return Ok(false);
+            }
         }
-        Ok(())
+        Ok(true)
     };
     match entry.method {
         METHOD_STORED => {
             let mut r = cursor;
-            pump(&mut r, &mut produced)?;
+            if !pump(&mut r, &mut produced)? {
+                return Ok(None);
+            }
             if scan.as_mut().is_some_and(DescriptorScan::finish) {
                 return Err(Error::ambiguous(here, D::DataDescriptor(HIDDEN_DESCRIPTOR)));
             }
@@ -948,7 +950,9 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
         _ => {
             let mut decoder =
                 flate2::bufread::DeflateDecoder::new(BufReader::with_capacity(64 << 10, cursor));
-            pump(&mut decoder, &mut produced)?;
+            if !pump(&mut decoder, &mut produced)? {
+                return Ok(None);
+            }
             if produced == expected {
                 let used = decoder.total_in();
                 if used != entry.compressed_size {
@@ -979,7 +983,7 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
             ),
         });
     }
-    Ok(crc.finalize())
+    Ok(Some(crc.finalize()))
 }
 
 const HIDDEN_DESCRIPTOR: &str = "the stored data holds a descriptor for a prefix of itself, where a streaming reader would end the entry";
@@ -1060,8 +1064,11 @@ pub(crate) fn check_crc(entry: &Entry, actual: u32) -> Result<(), Error> {
 /// Reads a whole small entry (manifest, signature files) into memory.
 pub(crate) fn read_small<S: Source + ?Sized>(src: &S, entry: &Entry) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(usize::try_from(entry.size.min(1 << 20)).unwrap_or(0));
-    let crc = read_entry(src, entry, None, |chunk| out.extend_from_slice(chunk))?;
-    check_crc(entry, crc)?;
+    let crc = read_entry(src, entry, None, |chunk| {
+        out.extend_from_slice(chunk);
+        true
+    })?;
+    check_crc(entry, crc.unwrap_or(!entry.crc32))?;
     Ok(out)
 }
 

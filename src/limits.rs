@@ -18,6 +18,9 @@ pub struct Limits {
     pub max_signature_file_bytes: u64,
     /// Most certificates in one `signatures/NAME.pem`. Default 8.
     pub max_bundled_certificates: usize,
+    /// Threads that hash payload entries of a seekable package; 0 (the default)
+    /// means the machine's available parallelism.
+    pub threads: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +31,7 @@ impl Default for Limits {
             max_signatures: 16,
             max_signature_file_bytes: 256 << 10,
             max_bundled_certificates: 8,
+            threads: 0,
         }
     }
 }

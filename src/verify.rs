@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use rustls_pki_types::UnixTime;
 use sha2::{Digest, Sha256};
@@ -13,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::archive::{self, Entry, FileSource, Source};
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::manifest::{Manifest, PackageInfo};
+use crate::manifest::{FileEntry, Manifest, PackageInfo};
 use crate::report::{Problem, SignatureReport, SignatureStatus};
 use crate::signature;
 use crate::trust::{self, CertInfo, TrustStore};
@@ -179,8 +181,8 @@ impl Verifier {
     fn run<S: Source + ?Sized>(&self, src: &S) -> Result<VerifiedPackage, Rejection> {
         let entries = archive::index(src, &self.limits)?;
         let layout = layout(&entries, &self.limits)?;
-        // Entries the manifest cannot list (itself, signatures, directories) may not
-        // carry setuid, setgid or sticky bits either.
+        // Entries the manifest cannot list (itself, signatures, directories) get no
+        // special or world-writable bits either.
         let mut is_payload = vec![false; entries.len()];
         for &i in &layout.payload {
             if let Some(p) = is_payload.get_mut(i) {
@@ -193,41 +195,134 @@ impl Verifier {
 
         // Authenticate: the manifest's bytes, then every signature over them.
         let manifest_entry = entry(&entries, layout.manifest)?;
-        if manifest_entry.size > self.limits.max_manifest_bytes {
-            return Err(limit(
-                manifest_entry,
-                "manifest size",
-                self.limits.max_manifest_bytes,
-            )
-            .into());
-        }
+        self.check_small(manifest_entry, true)?;
         let manifest_bytes = archive::read_small(src, manifest_entry)?;
-        let mut outcomes = Vec::with_capacity(layout.signatures.len());
+        let mut pairs = Vec::with_capacity(layout.signatures.len());
         for (name, sig_index, pem_index) in &layout.signatures {
             let (sig_entry, pem_entry) =
                 (entry(&entries, *sig_index)?, entry(&entries, *pem_index)?);
-            for e in [sig_entry, pem_entry] {
-                if e.size > self.limits.max_signature_file_bytes {
-                    return Err(limit(
-                        e,
-                        "signature file size",
-                        self.limits.max_signature_file_bytes,
-                    )
-                    .into());
-                }
-            }
+            self.check_small(sig_entry, false)?;
+            self.check_small(pem_entry, false)?;
             let sig = archive::read_small(src, sig_entry)?;
             let pem = archive::read_small(src, pem_entry)?;
-            outcomes.push(self.check_signature(name, &manifest_bytes, &sig, &pem));
+            pairs.push((name.clone(), sig, pem));
         }
+        let auth = self.authenticate(&manifest_bytes, &pairs)?;
+
+        // The manifest is authentic: match it against the archive, then hash.
+        let mut listing = Listing::new(&auth.manifest);
+        let mut work = Vec::with_capacity(layout.payload.len());
+        for &i in &layout.payload {
+            let e = entry(&entries, i).map_err(|e| auth.reject(e, 0, 0))?;
+            let f = listing
+                .claim(&e.name, Some(e.size), Some(e.unix_mode))
+                .map_err(|err| auth.reject(err, 0, 0))?;
+            work.push((i, e, f));
+        }
+        listing.missing().map_err(|e| auth.reject(e, 0, 0))?;
+        let bytes = self
+            .hash_all(src, &mut work)
+            .map_err(|(e, files, bytes)| auth.reject(e, files, bytes))?;
+        Ok(auth.into_verified(bytes))
+    }
+
+    /// Rejects a manifest or signature entry over its size limit before reading it.
+    pub(crate) fn check_small(&self, e: &Entry, manifest: bool) -> Result<(), Error> {
+        let (what, max) = if manifest {
+            ("manifest size", self.limits.max_manifest_bytes)
+        } else {
+            ("signature file size", self.limits.max_signature_file_bytes)
+        };
+        if e.size > max {
+            return Err(limit(e, what, max));
+        }
+        Ok(())
+    }
+
+    /// Hashes payload entries on up to [`Limits::threads`] threads, largest
+    /// first, each reading the file at its own offsets; the first failure stops
+    /// every worker. Returns the payload bytes, or the failure of the earliest
+    /// entry (in archive order) among those that failed before the stop, with the
+    /// files and bytes verified by then.
+    fn hash_all<S: Source + ?Sized>(
+        &self,
+        src: &S,
+        work: &mut [(usize, &Entry, &FileEntry)],
+    ) -> Result<u64, (Error, u64, u64)> {
+        work.sort_by_key(|(i, _, f)| (std::cmp::Reverse(f.size), *i));
+        let threads = match self.limits.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
+        .min(work.len())
+        .max(1);
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let done = AtomicU64::new(0);
+        let done_bytes = AtomicU64::new(0);
+        let failures: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
+        let worker = || loop {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let Some(&(index, e, f)) = work.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            match hash_entry(src, e, f, &stop) {
+                Ok(true) => {
+                    done.fetch_add(1, Ordering::Relaxed);
+                    done_bytes.fetch_add(f.size, Ordering::Relaxed);
+                }
+                Ok(false) => break,
+                Err(err) => {
+                    stop.store(true, Ordering::Relaxed);
+                    if let Ok(mut list) = failures.lock() {
+                        list.push((index, err));
+                    }
+                    break;
+                }
+            }
+        };
+        if threads == 1 {
+            worker();
+        } else {
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(worker);
+                }
+            });
+        }
+        let first = failures
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .min_by_key(|(index, _)| *index);
+        let (files, bytes) = (done.into_inner(), done_bytes.into_inner());
+        match first {
+            Some((_, err)) => Err((err, files, bytes)),
+            None => Ok(bytes),
+        }
+    }
+
+    /// Checks every signature over `manifest` and decides: at least one trusted,
+    /// none invalid. On success the manifest is parsed (only now).
+    pub(crate) fn authenticate(
+        &self,
+        manifest: &[u8],
+        pairs: &[(String, Vec<u8>, Vec<u8>)],
+    ) -> Result<Authenticated, Rejection> {
+        let outcomes: Vec<(SignatureReport, Option<Error>)> = pairs
+            .iter()
+            .map(|(name, sig, pem)| self.check_signature(name, manifest, sig, pem))
+            .collect();
         let signatures: Vec<SignatureReport> = outcomes.iter().map(|(r, _)| r.clone()).collect();
-        let reject = |error: Error, package: Option<PackageInfo>, files: u64, bytes: u64| {
+        let reject = |error: Error| {
             Rejection(Box::new(RejectionInner {
                 error,
                 signatures: signatures.clone(),
-                package,
-                files,
-                bytes,
+                package: None,
+                files: 0,
+                bytes: 0,
             }))
         };
         let mut invalid = None;
@@ -248,102 +343,17 @@ impl Verifier {
             }
         }
         if let Some(e) = invalid {
-            return Err(reject(e, None, 0, 0));
+            return Err(reject(e));
         }
         if !trusted {
-            let e = best_untrusted.unwrap_or(Error::SignatureMissing { signature: None });
-            return Err(reject(e, None, 0, 0));
-        }
-
-        // The manifest is authentic: parse it, and match it against the archive.
-        let manifest = Manifest::parse(&manifest_bytes).map_err(|e| reject(e, None, 0, 0))?;
-        let package = Some(manifest.package().clone());
-        let listed: HashMap<&str, usize> = manifest
-            .files()
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.as_str(), i))
-            .collect();
-        let mut present = vec![false; manifest.files().len()];
-        let mut work = Vec::with_capacity(layout.payload.len());
-        for &i in &layout.payload {
-            let e = entry(&entries, i).map_err(|e| reject(e, package.clone(), 0, 0))?;
-            let Some((&j, f)) = listed
-                .get(e.name.as_str())
-                .and_then(|j| manifest.files().get(*j).map(|f| (j, f)))
-            else {
-                return Err(reject(
-                    Error::UnlistedEntry {
-                        path: e.name.clone(),
-                    },
-                    package,
-                    0,
-                    0,
-                ));
-            };
-            if let Some(p) = present.get_mut(j) {
-                *p = true;
-            }
-            if e.size != f.size {
-                return Err(reject(
-                    Error::SizeMismatch {
-                        path: e.name.clone(),
-                        expected: f.size,
-                        actual: e.size,
-                    },
-                    package,
-                    0,
-                    0,
-                ));
-            }
-            check_mode(e, f.mode).map_err(|err| reject(err, package.clone(), 0, 0))?;
-            work.push((e, f));
-        }
-        if let Some(f) = manifest
-            .files()
-            .iter()
-            .zip(&present)
-            .find(|(_, p)| !**p)
-            .map(|(f, _)| f)
-        {
             return Err(reject(
-                Error::MissingEntry {
-                    path: f.path.clone(),
-                },
-                package,
-                0,
-                0,
+                best_untrusted.unwrap_or(Error::SignatureMissing { signature: None }),
             ));
         }
-
-        // Content: hash each payload entry, reading at most its signed size plus one byte.
-        let (mut files, mut bytes) = (0u64, 0u64);
-        for (e, f) in work {
-            let mut hasher = Sha256::new();
-            let crc = archive::read_entry(src, e, Some(f.size), |chunk| hasher.update(chunk))
-                .map_err(|err| reject(err, package.clone(), files, bytes))?;
-            let actual: [u8; 32] = hasher.finalize().into();
-            if actual != f.sha256 {
-                return Err(reject(
-                    Error::DigestMismatch {
-                        path: e.name.clone(),
-                        expected: crate::hex(&f.sha256),
-                        actual: crate::hex(&actual),
-                    },
-                    package,
-                    files,
-                    bytes,
-                ));
-            }
-            // Content as signed but a wrong CRC: installers that check CRCs would refuse it.
-            archive::check_crc(e, crc).map_err(|err| reject(err, package.clone(), files, bytes))?;
-            files += 1;
-            bytes += f.size;
-        }
-        Ok(VerifiedPackage {
+        let manifest = Manifest::parse(manifest).map_err(reject)?;
+        Ok(Authenticated {
             manifest,
             signatures,
-            bytes,
         })
     }
 
@@ -400,6 +410,127 @@ impl Verifier {
             }
         }
     }
+}
+
+/// What authentication established: the parsed manifest and every signature's outcome.
+pub(crate) struct Authenticated {
+    pub(crate) manifest: Manifest,
+    signatures: Vec<SignatureReport>,
+}
+
+impl Authenticated {
+    /// A rejection after authentication: the package identity is known.
+    pub(crate) fn reject(&self, error: Error, files: u64, bytes: u64) -> Rejection {
+        Rejection(Box::new(RejectionInner {
+            error,
+            signatures: self.signatures.clone(),
+            package: Some(self.manifest.package().clone()),
+            files,
+            bytes,
+        }))
+    }
+
+    pub(crate) fn into_verified(self, bytes: u64) -> VerifiedPackage {
+        VerifiedPackage {
+            manifest: self.manifest,
+            signatures: self.signatures,
+            bytes,
+        }
+    }
+}
+
+/// Matches payload entries against the manifest's list, each path once.
+pub(crate) struct Listing<'m> {
+    files: &'m [FileEntry],
+    index: HashMap<&'m str, usize>,
+    present: Vec<bool>,
+}
+
+impl<'m> Listing<'m> {
+    pub(crate) fn new(manifest: &'m Manifest) -> Self {
+        let files = manifest.files();
+        Self {
+            files,
+            index: files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.as_str(), i))
+                .collect(),
+            present: vec![false; files.len()],
+        }
+    }
+
+    /// The manifest's entry for a payload entry: listed (`unlisted_entry`), of the
+    /// listed size where the archive records one (`size_mismatch`) and of the listed
+    /// mode where the mode is known (`mode_mismatch`).
+    pub(crate) fn claim(
+        &mut self,
+        name: &str,
+        size: Option<u64>,
+        unix_mode: Option<Option<u32>>,
+    ) -> Result<&'m FileEntry, Error> {
+        let files = self.files;
+        let Some((j, f)) = self
+            .index
+            .get(name)
+            .and_then(|&j| files.get(j).map(|f| (j, f)))
+        else {
+            return Err(Error::UnlistedEntry { path: name.into() });
+        };
+        if let Some(p) = self.present.get_mut(j) {
+            *p = true;
+        }
+        if let Some(size) = size.filter(|s| *s != f.size) {
+            return Err(Error::SizeMismatch {
+                path: name.into(),
+                expected: f.size,
+                actual: size,
+            });
+        }
+        if let Some(mode) = unix_mode {
+            check_mode_of(name, mode, f.mode)?;
+        }
+        Ok(f)
+    }
+
+    /// The first listed file not claimed (`missing_entry`).
+    pub(crate) fn missing(&self) -> Result<(), Error> {
+        match self.files.iter().zip(&self.present).find(|(_, p)| !**p) {
+            Some((f, _)) => Err(Error::MissingEntry {
+                path: f.path.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Hashes one payload entry against its listing: size, SHA-256, then CRC.
+/// `Ok(false)` if `stop` was raised meanwhile.
+fn hash_entry<S: Source + ?Sized>(
+    src: &S,
+    e: &Entry,
+    f: &FileEntry,
+    stop: &AtomicBool,
+) -> Result<bool, Error> {
+    let mut hasher = Sha256::new();
+    let crc = archive::read_entry(src, e, Some(f.size), |chunk| {
+        hasher.update(chunk);
+        !stop.load(Ordering::Relaxed)
+    })?;
+    let Some(crc) = crc else {
+        return Ok(false);
+    };
+    let actual: [u8; 32] = hasher.finalize().into();
+    if actual != f.sha256 {
+        return Err(Error::DigestMismatch {
+            path: e.name.clone(),
+            expected: crate::hex(&f.sha256),
+            actual: crate::hex(&actual),
+        });
+    }
+    // Content as signed but a wrong CRC: installers that check CRCs would refuse it.
+    archive::check_crc(e, crc)?;
+    Ok(true)
 }
 
 /// How specific a chain failure is: the package's error is the most specific among its signatures.
@@ -509,7 +640,16 @@ fn valid_signature_name(name: &str) -> bool {
 }
 
 fn check_mode(e: &Entry, listed: Option<u32>) -> Result<(), Error> {
-    let ok = match (listed, e.unix_mode) {
+    check_mode_of(&e.name, e.unix_mode, listed)
+}
+
+/// An entry's unix mode (if it has one) against the manifest's (if it gives one).
+pub(crate) fn check_mode_of(
+    name: &str,
+    actual: Option<u32>,
+    listed: Option<u32>,
+) -> Result<(), Error> {
+    let ok = match (listed, actual) {
         (Some(m), Some(a)) => m == a,
         (Some(_), None) => false,
         // Unless the signed manifest says so: no setuid, setgid or sticky bit, and
@@ -521,9 +661,9 @@ fn check_mode(e: &Entry, listed: Option<u32>) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::ModeMismatch {
-            path: e.name.clone(),
+            path: name.into(),
             expected: listed,
-            actual: e.unix_mode,
+            actual,
         })
     }
 }
