@@ -24,18 +24,18 @@ use crate::error::{ArchiveDefect as D, Error, Unsupported};
 use crate::limits::Limits;
 use crate::path;
 
-const LOCAL_SIG: u32 = 0x0403_4b50;
-const CENTRAL_SIG: u32 = 0x0201_4b50;
-const END_SIG: u32 = 0x0605_4b50;
-const ZIP64_END_SIG: u32 = 0x0606_4b50;
-const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
-const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
+pub(crate) const LOCAL_SIG: u32 = 0x0403_4b50;
+pub(crate) const CENTRAL_SIG: u32 = 0x0201_4b50;
+pub(crate) const END_SIG: u32 = 0x0605_4b50;
+pub(crate) const ZIP64_END_SIG: u32 = 0x0606_4b50;
+pub(crate) const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
+pub(crate) const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
 
-const END_LEN: u64 = 22;
-const ZIP64_END_LEN: u64 = 56;
-const ZIP64_LOCATOR_LEN: u64 = 20;
-const LOCAL_LEN: u64 = 30;
-const CENTRAL_LEN: usize = 46;
+pub(crate) const END_LEN: u64 = 22;
+pub(crate) const ZIP64_END_LEN: u64 = 56;
+pub(crate) const ZIP64_LOCATOR_LEN: u64 = 20;
+pub(crate) const LOCAL_LEN: u64 = 30;
+pub(crate) const CENTRAL_LEN: usize = 46;
 
 const FLAG_ENCRYPTED: u16 = 1 << 0;
 const FLAG_DESCRIPTOR: u16 = 1 << 3;
@@ -45,8 +45,8 @@ const FLAG_MASKED_HEADERS: u16 = 1 << 13;
 /// Deflate options (bits 1-2), data descriptor (3) and UTF-8 names (11).
 const FLAGS_KNOWN: u16 = 0b0000_1000_0000_1110;
 
-const METHOD_STORED: u16 = 0;
-const METHOD_DEFLATE: u16 = 8;
+pub(crate) const METHOD_STORED: u16 = 0;
+pub(crate) const METHOD_DEFLATE: u16 = 8;
 
 const S_IFMT: u32 = 0o170_000;
 const S_IFREG: u32 = 0o100_000;
@@ -283,8 +283,8 @@ fn find_end<S: Source + ?Sized>(src: &S) -> Result<End, Error> {
 
 /// Per-entry flags, kept beside the entries for the local-header pass.
 pub(crate) struct CentralExtra {
-    flags: u16,
-    name_bytes: Vec<u8>,
+    pub(crate) flags: u16,
+    pub(crate) name_bytes: Vec<u8>,
     /// Length of name, extra field and comment.
     var_len: u64,
 }
@@ -402,15 +402,7 @@ pub(crate) fn parse_central(
         return Err(Error::ambiguous(Some(&name), D::SignatureInComment));
     }
 
-    if flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) != 0 {
-        return Err(unsupported(&name, Unsupported::Encrypted));
-    }
-    if flags & !FLAGS_KNOWN != 0 {
-        return Err(unsupported(&name, Unsupported::Flags(flags & !FLAGS_KNOWN)));
-    }
-    if method != METHOD_STORED && method != METHOD_DEFLATE {
-        return Err(unsupported(&name, Unsupported::Method(method)));
-    }
+    check_flags_and_method(&name, flags, method)?;
 
     let fields = ExtraFields::parse(extra, &name, &name_bytes)?;
     let mut zip64 = fields.zip64.as_deref().unwrap_or_default().chunks_exact(8);
@@ -830,11 +822,25 @@ impl ExtraFields {
     }
 }
 
+/// Nothing encrypted, no unknown flag bits, only stored and deflate.
+pub(crate) fn check_flags_and_method(name: &str, flags: u16, method: u16) -> Result<(), Error> {
+    if flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) != 0 {
+        return Err(unsupported(name, Unsupported::Encrypted));
+    }
+    if flags & !FLAGS_KNOWN != 0 {
+        return Err(unsupported(name, Unsupported::Flags(flags & !FLAGS_KNOWN)));
+    }
+    if method != METHOD_STORED && method != METHOD_DEFLATE {
+        return Err(unsupported(name, Unsupported::Method(method)));
+    }
+    Ok(())
+}
+
 /// Whether `bytes` hold a ZIP record signature. Comments are free text, so a
 /// reader that scans for records (a streaming or repairing one) must not find
 /// any there: records hidden in comments are a known way to give one archive
 /// two readings.
-fn has_record_signature(bytes: &[u8]) -> bool {
+pub(crate) fn has_record_signature(bytes: &[u8]) -> bool {
     const SIGNATURES: [u32; 6] = [
         LOCAL_SIG,
         CENTRAL_SIG,
@@ -849,7 +855,7 @@ fn has_record_signature(bytes: &[u8]) -> bool {
         .any(|v| SIGNATURES.contains(&v))
 }
 
-fn decode_name(bytes: &[u8], flags: u16) -> Result<String, Error> {
+pub(crate) fn decode_name(bytes: &[u8], flags: u16) -> Result<String, Error> {
     let lossy = || String::from_utf8_lossy(bytes).into_owned();
     if !bytes.is_ascii() && flags & FLAG_UTF8 == 0 {
         return Err(Error::ambiguous(Some(&lossy()), D::NameEncoding));
@@ -1129,14 +1135,14 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<bool> {
     }
 }
 
-fn le16(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn le16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-fn le32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-fn le64(b: &[u8], at: usize) -> Option<u64> {
+pub(crate) fn le64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }

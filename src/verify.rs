@@ -545,35 +545,82 @@ fn rank(e: &Error) -> u8 {
 }
 
 fn layout(entries: &[Entry], limits: &Limits) -> Result<Layout, Error> {
-    let first = entries.first().filter(|e| e.name == "manifest.json");
-    if first.is_none() {
-        return Err(match entries.iter().any(|e| e.name == "manifest.json") {
-            true => Error::MisplacedEntry {
-                entry: "manifest.json".into(),
-                problem: "the manifest must be the first entry",
-            },
-            false => Error::ManifestMissing,
-        });
+    let mut builder = LayoutBuilder::default();
+    for (i, e) in entries.iter().enumerate() {
+        if let Err(err) = builder.push(i, &e.name, e.is_dir, limits) {
+            // The manifest is not first: say whether it is elsewhere.
+            return Err(match err {
+                Error::ManifestMissing if entries.iter().any(|e| e.name == "manifest.json") => {
+                    misplaced_manifest()
+                }
+                other => other,
+            });
+        }
     }
-    let mut pairs: Vec<(String, Option<usize>, Option<usize>)> = Vec::new();
-    let mut payload = Vec::new();
-    for (i, e) in entries.iter().enumerate().skip(1) {
-        if e.is_dir {
-            if e.name.starts_with("signatures/") && e.name != "signatures/" {
+    builder.finish()
+}
+
+fn misplaced_manifest() -> Error {
+    Error::MisplacedEntry {
+        entry: "manifest.json".into(),
+        problem: "the manifest must be the first entry",
+    }
+}
+
+/// What an entry is, by its name and place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Manifest,
+    /// Half of a signature pair.
+    Signature,
+    Directory,
+    Payload,
+}
+
+/// Classifies entries one at a time, in archive order, by format 1's layout rules.
+#[derive(Default)]
+pub(crate) struct LayoutBuilder {
+    count: usize,
+    /// Signature name, `.sig` entry, `.pem` entry; in order of first appearance.
+    pairs: Vec<(String, Option<usize>, Option<usize>)>,
+    payload: Vec<usize>,
+}
+
+impl LayoutBuilder {
+    /// Classifies entry `index`. The first must be `manifest.json` (else
+    /// `manifest_missing`; the caller may know it is elsewhere), signatures come
+    /// before payload, and `signatures/` holds nothing but pairs.
+    pub(crate) fn push(
+        &mut self,
+        index: usize,
+        name: &str,
+        is_dir: bool,
+        limits: &Limits,
+    ) -> Result<Role, Error> {
+        self.count += 1;
+        if self.count == 1 {
+            return if name == "manifest.json" {
+                Ok(Role::Manifest)
+            } else {
+                Err(Error::ManifestMissing)
+            };
+        }
+        if is_dir {
+            if name.starts_with("signatures/") && name != "signatures/" {
                 return Err(Error::MisplacedEntry {
-                    entry: e.name.clone(),
+                    entry: name.into(),
                     problem: "signatures/ may hold no subdirectory",
                 });
             }
-            continue;
+            return Ok(Role::Directory);
         }
-        let Some(rest) = e.name.strip_prefix("signatures/") else {
-            payload.push(i);
-            continue;
+        let Some(rest) = name.strip_prefix("signatures/") else {
+            self.payload.push(index);
+            return Ok(Role::Payload);
         };
-        if !payload.is_empty() {
+        if !self.payload.is_empty() {
             return Err(Error::MisplacedEntry {
-                entry: e.name.clone(),
+                entry: name.into(),
                 problem: "signatures must come before every payload file",
             });
         }
@@ -582,54 +629,66 @@ fn layout(entries: &[Entry], limits: &Limits) -> Result<Layout, Error> {
             .map(|n| (n, true))
             .or_else(|| rest.strip_suffix(".pem").map(|n| (n, false)))
             .filter(|(n, _)| valid_signature_name(n));
-        let Some((name, is_sig)) = parsed else {
+        let Some((signature, is_sig)) = parsed else {
             return Err(Error::MisplacedEntry {
-                entry: e.name.clone(),
+                entry: name.into(),
                 problem: "only signatures/NAME.sig and signatures/NAME.pem (NAME: [A-Za-z0-9._-]{1,64}) may be in signatures/",
             });
         };
-        let slot = match pairs.iter().position(|(n, _, _)| n == name) {
+        let slot = match self.pairs.iter().position(|(n, _, _)| n == signature) {
             Some(p) => p,
             None => {
-                if pairs.len() >= limits.max_signatures {
+                if self.pairs.len() >= limits.max_signatures {
                     return Err(Error::LimitExceeded {
-                        entry: Some(e.name.clone()),
+                        entry: Some(name.into()),
                         what: "number of signatures",
                         limit: limits.max_signatures as u64,
-                        actual: pairs.len() as u64 + 1,
+                        actual: self.pairs.len() as u64 + 1,
                     });
                 }
-                pairs.push((name.to_owned(), None, None));
-                pairs.len() - 1
+                self.pairs.push((signature.to_owned(), None, None));
+                self.pairs.len() - 1
             }
         };
-        if let Some(pair) = pairs.get_mut(slot) {
+        if let Some(pair) = self.pairs.get_mut(slot) {
             if is_sig {
-                pair.1 = Some(i);
+                pair.1 = Some(index);
             } else {
-                pair.2 = Some(i);
+                pair.2 = Some(index);
             }
         }
+        Ok(Role::Signature)
     }
-    let mut signatures = Vec::with_capacity(pairs.len());
-    for (name, sig, pem) in pairs {
-        match (sig, pem) {
-            (Some(s), Some(p)) => signatures.push((name, s, p)),
-            _ => {
-                return Err(Error::SignatureMissing {
-                    signature: Some(name),
-                })
+
+    /// The complete signature pairs: every pair has both halves, and there is one.
+    pub(crate) fn signatures(&self) -> Result<Vec<(String, usize, usize)>, Error> {
+        if self.count == 0 {
+            return Err(Error::ManifestMissing);
+        }
+        let mut signatures = Vec::with_capacity(self.pairs.len());
+        for (name, sig, pem) in &self.pairs {
+            match (sig, pem) {
+                (Some(s), Some(p)) => signatures.push((name.clone(), *s, *p)),
+                _ => {
+                    return Err(Error::SignatureMissing {
+                        signature: Some(name.clone()),
+                    })
+                }
             }
         }
+        if signatures.is_empty() {
+            return Err(Error::SignatureMissing { signature: None });
+        }
+        Ok(signatures)
     }
-    if signatures.is_empty() {
-        return Err(Error::SignatureMissing { signature: None });
+
+    fn finish(self) -> Result<Layout, Error> {
+        Ok(Layout {
+            manifest: 0,
+            signatures: self.signatures()?,
+            payload: self.payload,
+        })
     }
-    Ok(Layout {
-        manifest: 0,
-        signatures,
-        payload,
-    })
 }
 
 fn valid_signature_name(name: &str) -> bool {
