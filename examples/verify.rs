@@ -1,8 +1,8 @@
 //! The example verifier: `verify [--root FILE]... [--intermediates FILE]...
 //! [--crl FILE]... [--at RFC3339] [--json] PACKAGE`.
 //!
-//! PACKAGE is a path, or `-` for standard input (spooled to an unnamed
-//! temporary file that disappears when the process exits).
+//! PACKAGE is a path, or `-` for standard input, verified in one pass as it
+//! streams in (nothing is written anywhere).
 //!
 //! Exit status: 0 verified; 1 the package was rejected; 2 the caller's
 //! mistake (bad arguments, unreadable package path, unusable trust input).
@@ -55,7 +55,10 @@ fn main() -> ExitCode {
         Ok(v) => v,
         Err(u) => return usage(args.json, u),
     };
-    let result = verifier.verify_file(&package);
+    let result = match &package {
+        Some(file) => verifier.verify_file(file),
+        None => verifier.verify_reader(io::stdin().lock()),
+    };
     let report = Report::new(&result);
     if args.json {
         println!("{}", report.to_json());
@@ -69,7 +72,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn setup(args: &Args) -> Result<(Verifier, File), Usage> {
+/// The verifier, and the package file (`None`: standard input).
+fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
     if args.roots.is_empty() {
         return Err(Usage("at least one --root FILE is required".into()));
     }
@@ -91,18 +95,14 @@ fn setup(args: &Args) -> Result<(Verifier, File), Usage> {
         None => UnixTime::now(),
     };
     let package = if args.package == "-" {
-        let mut spool = tempfile::tempfile()
-            .map_err(|e| Usage(format!("cannot create a temporary file for stdin: {e}")))?;
-        io::copy(&mut io::stdin().lock(), &mut spool)
-            .map_err(|e| Usage(format!("cannot read the package from stdin: {e}")))?;
-        spool
+        None
     } else {
         let file = File::open(&args.package)
             .map_err(|e| Usage(format!("cannot open package {:?}: {e}", args.package)))?;
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
             return Err(Usage(format!("package {:?} is a directory", args.package)));
         }
-        file
+        Some(file)
     };
     Ok((Verifier::new(trust, time), package))
 }

@@ -1054,16 +1054,15 @@ impl DescriptorScan {
 
 /// Compares a computed CRC-32 with the entry's record.
 pub(crate) fn check_crc(entry: &Entry, actual: u32) -> Result<(), Error> {
-    if actual == entry.crc32 {
+    check_crc_named(&entry.name, entry.crc32, actual)
+}
+
+/// Compares a computed CRC-32 with a recorded one.
+pub(crate) fn check_crc_named(name: &str, expected: u32, actual: u32) -> Result<(), Error> {
+    if actual == expected {
         Ok(())
     } else {
-        Err(Error::malformed(
-            Some(&entry.name),
-            D::Crc {
-                expected: entry.crc32,
-                actual,
-            },
-        ))
+        Err(Error::malformed(Some(name), D::Crc { expected, actual }))
     }
 }
 

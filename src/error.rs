@@ -388,6 +388,12 @@ pub enum ArchiveDefect {
         /// How long it is.
         len: u64,
     },
+    /// In a stream, bytes that are not a ZIP record where one must start.
+    #[error("the bytes at offset {offset} are not a ZIP record")]
+    Unexpected {
+        /// Where they are.
+        offset: u64,
+    },
     /// The entry's data overlaps the next structure, or the central directory order differs from the file order.
     #[error("entry data at offset {offset} overlaps another record")]
     Overlap {
@@ -519,6 +525,9 @@ pub enum Unsupported {
     /// (ownership, libarchive attributes, unknown fields).
     #[error("extra field {0:#06x} (only zip64, unicode path and timestamps are allowed)")]
     ExtraField(u16),
+    /// A stored entry followed by a data descriptor, in a stream: nothing says where its data ends.
+    #[error("stored with a data descriptor, which cannot be delimited when streaming (verify the file instead)")]
+    StoredDescriptorInStream,
     /// General-purpose flag bits this verifier does not know.
     #[error("unknown general-purpose flags {0:#06x}")]
     Flags(u16),

@@ -53,6 +53,7 @@ mod pack;
 mod path;
 mod report;
 mod signature;
+mod stream;
 mod time;
 mod trust;
 mod verify;

@@ -142,6 +142,21 @@ impl Verifier {
         }
     }
 
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Verifies a package read from a stream in one pass, without spooling it
+    /// anywhere (see the `stream` module for how). The reader is read to its end.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify_path`]; in addition, a stored entry with a data
+    /// descriptor is [`Error::UnsupportedEntry`] here, since a stream cannot
+    /// delimit it.
+    pub fn verify_reader<R: std::io::Read>(&self, reader: R) -> Result<VerifiedPackage, Rejection> {
+        crate::stream::verify(self, reader)
+    }
+
     /// Replaces the resource limits.
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {

@@ -295,6 +295,54 @@ fn package_on_stdin_gives_the_same_json_as_the_path() {
     assert_eq!(json(&from_stdin), json(&from_path));
 }
 
+#[test]
+fn stdin_is_streamed_without_any_temporary_file() {
+    // With TMPDIR pointing nowhere, a spooling verifier could not work.
+    let mut args = demo_args(true);
+    *args.last_mut().unwrap() = "-".into();
+    let bytes = fs::read(repo().join(DEMO)).unwrap();
+    let mut cmd = Command::new(example("verify"));
+    cmd.args(&args)
+        .current_dir(repo())
+        .env("TMPDIR", "/nonexistent/tmp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["files"], 6);
+}
+
+#[test]
+fn a_stored_entry_with_a_descriptor_cannot_be_streamed_but_verifies_as_a_file() {
+    let mut entries = common::raw_package(&[("bin/tool", b"tool", 0o644)], vec![]);
+    let mut e = common::RawEntry::file("bin/tool", b"tool");
+    e.descriptor = true;
+    entries.push(e);
+    let bytes = common::RawZip::new(entries).build();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dd.zip");
+    fs::write(&path, &bytes).unwrap();
+    let base = strings(&["--json", "--at", AT, "--root"]);
+    let mut args = base.clone();
+    args.push(p(&pki("root-g2.pem")));
+    args.push(p(&path));
+    let file = verify(&args);
+    assert_eq!(file.code, 0, "{file:?}");
+    *args.last_mut().unwrap() = "-".into();
+    let streamed = run("verify", &args, Some(&bytes));
+    assert_eq!(streamed.code, 1, "{streamed:?}");
+    let v = json(&streamed);
+    assert_eq!(v["error"]["kind"], "unsupported_entry");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot be delimited"));
+}
+
 // ---- verify: caller mistakes -----------------------------------------------
 
 #[test]
