@@ -284,7 +284,6 @@ fn find_end<S: Source + ?Sized>(src: &S) -> Result<End, Error> {
 /// Per-entry flags, kept beside the entries for the local-header pass.
 pub(crate) struct CentralExtra {
     pub(crate) flags: u16,
-    pub(crate) name_bytes: Vec<u8>,
     /// Length of name, extra field and comment.
     var_len: u64,
 }
@@ -395,16 +394,16 @@ pub(crate) fn parse_central(
     let disk = u16_at(34);
     let external = u32_at(38);
     let var = rest(name_len + extra_len + comment_len)?;
-    let name_bytes = var.get(..name_len).unwrap_or_default().to_vec();
+    let name_bytes = var.get(..name_len).unwrap_or_default();
     let extra = var.get(name_len..name_len + extra_len).unwrap_or_default();
-    let name = decode_name(&name_bytes, flags)?;
+    let name = decode_name(name_bytes, flags)?;
     if has_record_signature(var.get(name_len + extra_len..).unwrap_or_default()) {
         return Err(Error::ambiguous(Some(&name), D::SignatureInComment));
     }
 
     check_flags_and_method(&name, flags, method)?;
 
-    let fields = ExtraFields::parse(extra, &name, &name_bytes)?;
+    let fields = ExtraFields::parse(extra, &name, name_bytes)?;
     let mut zip64 = fields.zip64.as_deref().unwrap_or_default().chunks_exact(8);
     let mut take64 = |v32: u64, sentinel: u64| -> Result<u64, Error> {
         if v32 != sentinel {
@@ -489,7 +488,6 @@ pub(crate) fn parse_central(
         },
         CentralExtra {
             flags,
-            name_bytes,
             var_len: var.len() as u64,
         },
     ))
@@ -680,7 +678,8 @@ impl LocalHeader {
     /// Requires agreement with the entry's central record.
     pub(crate) fn check_against(&self, e: &Entry, c: &CentralExtra) -> Result<(), Error> {
         let here = Some(e.name.as_str());
-        if self.name_bytes != c.name_bytes {
+        // The central name is the same bytes as `e.name` (it decoded as UTF-8 without loss).
+        if self.name_bytes != e.name.as_bytes() {
             return Err(Error::ambiguous(here, D::LocalMismatch("name")));
         }
         if self.flags != c.flags {

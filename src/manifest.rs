@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::cell::RefCell;
+
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::error::Error;
@@ -86,11 +88,17 @@ impl Manifest {
     /// malformed digest, a size that is not a non-negative integer, an unsafe,
     /// reserved or duplicate path, or a mode outside `0..=0o7777`.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
-        let value = parse_json(bytes).map_err(|e| Error::manifest("manifest.json", e))?;
-        let Value::Object(mut top) = value else {
-            return Err(Error::manifest("manifest.json", "not a JSON object"));
-        };
-        match top.remove("format") {
+        // The format first: a manifest of another format is reported as such,
+        // whatever else it holds.
+        #[derive(serde::Deserialize)]
+        struct FormatOnly {
+            format: Option<Value>,
+        }
+        let whole = |e: serde_json::Error| Error::manifest("manifest.json", e.to_string());
+        match serde_json::from_slice::<FormatOnly>(bytes)
+            .map_err(whole)?
+            .format
+        {
             Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
             Some(other) => {
                 return Err(Error::manifest(
@@ -100,12 +108,24 @@ impl Manifest {
             }
             None => return Err(Error::manifest("format", "missing")),
         }
-        let package = parse_package(top.remove("package"))?;
-        let files = parse_files(top.remove("files"))?;
+        let failure = RefCell::new(None);
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parts = TopLevel { failure: &failure }
+            .deserialize(&mut de)
+            .and_then(|p| de.end().map(|()| p));
+        let parts = match (parts, failure.into_inner()) {
+            (_, Some(e)) => return Err(e),
+            (Err(e), None) => return Err(whole(e)),
+            (Ok(p), None) => p,
+        };
+        let package = parse_package(parts.package)?;
+        let files = parts
+            .files
+            .ok_or_else(|| Error::manifest("files", "missing"))?;
         Ok(Self {
             package,
             files,
-            metadata: top,
+            metadata: parts.metadata,
         })
     }
 
@@ -197,79 +217,177 @@ fn take_text(o: &mut Map<String, Value>, field: &str, key: &str) -> Result<Strin
     }
 }
 
-fn parse_files(value: Option<Value>) -> Result<Vec<FileEntry>, Error> {
-    let Some(Value::Array(items)) = value else {
-        return Err(Error::manifest("files", "missing or not an array"));
+/// One element of `files`: its fields, its path's safety and uniqueness
+/// (`seen`: folded paths so far, with their index).
+fn parse_file(
+    i: usize,
+    item: Value,
+    seen: &mut HashMap<String, usize>,
+) -> Result<FileEntry, Error> {
+    let Value::Object(mut o) = item else {
+        return Err(Error::manifest(format!("files[{i}]"), "not an object"));
     };
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(items.len());
-    let mut files = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let Value::Object(mut o) = item else {
-            return Err(Error::manifest(format!("files[{i}]"), "not an object"));
-        };
-        let field = |k: &str| format!("files[{i}].{k}");
-        let path = match o.remove("path") {
-            Some(Value::String(s)) => s,
-            Some(_) => return Err(Error::manifest(field("path"), "not a string")),
-            None => return Err(Error::manifest(field("path"), "missing")),
-        };
-        if let Err(problem) = path::check_file(&path) {
-            return Err(Error::manifest(
-                field("path"),
-                format!("{path:?}: {problem}"),
-            ));
-        }
-        let folded = path::fold(&path);
-        if folded == "manifest.json" || folded.starts_with("signatures/") {
-            return Err(Error::manifest(
-                field("path"),
-                format!("{path:?} is reserved for the manifest or signatures"),
-            ));
-        }
-        if let Some(j) = seen.insert(folded, i) {
-            return Err(Error::manifest(
-                field("path"),
-                format!("{path:?} is also files[{j}] (paths must differ beyond case)"),
-            ));
-        }
-        let size = match o.remove("size") {
-            Some(Value::Number(n)) => n.as_u64().ok_or_else(|| {
-                Error::manifest(field("size"), format!("{n} is not a non-negative integer"))
-            })?,
-            Some(_) => return Err(Error::manifest(field("size"), "not a number")),
-            None => return Err(Error::manifest(field("size"), "missing")),
-        };
-        let sha256 = match o.remove("sha256") {
-            Some(Value::String(s)) => parse_digest(&s).ok_or_else(|| {
-                Error::manifest(field("sha256"), "not 64 lowercase hexadecimal digits")
-            })?,
-            Some(_) => return Err(Error::manifest(field("sha256"), "not a string")),
-            None => return Err(Error::manifest(field("sha256"), "missing")),
-        };
-        let mode = match o.remove("mode") {
-            None => None,
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(m) if m <= 0o7777 => Some(m as u32),
-                _ => {
-                    return Err(Error::manifest(
-                        field("mode"),
-                        format!("{n} is not a permission mode (0 to 0o7777)"),
-                    ))
-                }
-            },
-            Some(_) => return Err(Error::manifest(field("mode"), "not a number")),
-        };
-        if let Some(key) = o.keys().next() {
-            return Err(Error::manifest(field(key), "unknown key"));
-        }
-        files.push(FileEntry {
-            path,
-            size,
-            sha256,
-            mode,
-        });
+    let field = |k: &str| format!("files[{i}].{k}");
+    let path = match o.remove("path") {
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(Error::manifest(field("path"), "not a string")),
+        None => return Err(Error::manifest(field("path"), "missing")),
+    };
+    if let Err(problem) = path::check_file(&path) {
+        return Err(Error::manifest(
+            field("path"),
+            format!("{path:?}: {problem}"),
+        ));
     }
-    Ok(files)
+    let folded = path::fold(&path);
+    if folded == "manifest.json" || folded.starts_with("signatures/") {
+        return Err(Error::manifest(
+            field("path"),
+            format!("{path:?} is reserved for the manifest or signatures"),
+        ));
+    }
+    if let Some(j) = seen.insert(folded, i) {
+        return Err(Error::manifest(
+            field("path"),
+            format!("{path:?} is also files[{j}] (paths must differ beyond case)"),
+        ));
+    }
+    let size = match o.remove("size") {
+        Some(Value::Number(n)) => n.as_u64().ok_or_else(|| {
+            Error::manifest(field("size"), format!("{n} is not a non-negative integer"))
+        })?,
+        Some(_) => return Err(Error::manifest(field("size"), "not a number")),
+        None => return Err(Error::manifest(field("size"), "missing")),
+    };
+    let sha256 = match o.remove("sha256") {
+        Some(Value::String(s)) => parse_digest(&s).ok_or_else(|| {
+            Error::manifest(field("sha256"), "not 64 lowercase hexadecimal digits")
+        })?,
+        Some(_) => return Err(Error::manifest(field("sha256"), "not a string")),
+        None => return Err(Error::manifest(field("sha256"), "missing")),
+    };
+    let mode = match o.remove("mode") {
+        None => None,
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(m) if m <= 0o7777 => Some(m as u32),
+            _ => {
+                return Err(Error::manifest(
+                    field("mode"),
+                    format!("{n} is not a permission mode (0 to 0o7777)"),
+                ))
+            }
+        },
+        Some(_) => return Err(Error::manifest(field("mode"), "not a number")),
+    };
+    if let Some(key) = o.keys().next() {
+        return Err(Error::manifest(field(key), "unknown key"));
+    }
+    Ok(FileEntry {
+        path,
+        size,
+        sha256,
+        mode,
+    })
+}
+
+/// The top level, parsed in one pass: `files` is validated element by element
+/// as it is read, so a manifest of 100,000 files never exists as a JSON tree.
+/// A structured error found inside is passed out through `failure`.
+struct TopLevel<'a> {
+    failure: &'a RefCell<Option<Error>>,
+}
+
+/// The top level's parts, before their own checks.
+struct Parts {
+    format: Option<Value>,
+    package: Option<Value>,
+    files: Option<Vec<FileEntry>>,
+    metadata: Map<String, Value>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = Parts;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Parts, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_> {
+    type Value = Parts;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parts, A::Error> {
+        let mut parts = Parts {
+            format: None,
+            package: None,
+            files: None,
+            metadata: Map::new(),
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            let repeated = match key.as_str() {
+                "format" => parts
+                    .format
+                    .replace(map.next_value::<UniqueKeys>()?.0)
+                    .is_some(),
+                "package" => parts
+                    .package
+                    .replace(map.next_value::<UniqueKeys>()?.0)
+                    .is_some(),
+                "files" => parts
+                    .files
+                    .replace(map.next_value_seed(Files {
+                        failure: self.failure,
+                    })?)
+                    .is_some(),
+                _ => {
+                    let value = map.next_value::<UniqueKeys>()?.0;
+                    parts.metadata.insert(key.clone(), value).is_some()
+                }
+            };
+            if repeated {
+                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+            }
+        }
+        Ok(parts)
+    }
+}
+
+/// The `files` array, element by element.
+struct Files<'a> {
+    failure: &'a RefCell<Option<Error>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Files<'_> {
+    type Value = Vec<FileEntry>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<FileEntry>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Files<'_> {
+    type Value = Vec<FileEntry>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"files\" to be an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<FileEntry>, A::Error> {
+        let mut files = Vec::new();
+        let mut seen = HashMap::new();
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            match parse_file(files.len(), item, &mut seen) {
+                Ok(f) => files.push(f),
+                Err(e) => {
+                    *self.failure.borrow_mut() = Some(e);
+                    return Err(de::Error::custom("invalid files element"));
+                }
+            }
+        }
+        Ok(files)
+    }
 }
 
 fn parse_digest(s: &str) -> Option<[u8; 32]> {
