@@ -565,7 +565,7 @@ fn check_local_headers<S: Source + ?Sized>(
         let local = LocalHeader::parse(&fixed, e.header_offset, here, |n| {
             read_vec(src, e.header_offset + LOCAL_LEN, n as u64)
         })?;
-        local.check_against(e, c)?;
+        local.check_against(&local.name_bytes, e, c)?;
         let (descriptor, local_zip64) = (local.flags & FLAG_DESCRIPTOR != 0, local.zip64);
         e.data_offset = e.header_offset + local.len;
         let data_end = e
@@ -675,11 +675,17 @@ impl LocalHeader {
         self.flags & FLAG_DESCRIPTOR != 0
     }
 
-    /// Requires agreement with the entry's central record.
-    pub(crate) fn check_against(&self, e: &Entry, c: &CentralExtra) -> Result<(), Error> {
+    /// Requires agreement with the entry's central record. `name` is the local
+    /// name's bytes (kept here or by the caller).
+    pub(crate) fn check_against(
+        &self,
+        name: &[u8],
+        e: &Entry,
+        c: &CentralExtra,
+    ) -> Result<(), Error> {
         let here = Some(e.name.as_str());
         // The central name is the same bytes as `e.name` (it decoded as UTF-8 without loss).
-        if self.name_bytes != e.name.as_bytes() {
+        if name != e.name.as_bytes() {
             return Err(Error::ambiguous(here, D::LocalMismatch("name")));
         }
         if self.flags != c.flags {

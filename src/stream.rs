@@ -15,7 +15,6 @@
 //! rejected here, though seekable verification accepts them.
 
 use std::cell::OnceCell;
-use std::collections::HashSet;
 use std::io::{self, BufRead, Read};
 
 use sha2::{Digest, Sha256};
@@ -146,7 +145,6 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
     let limits = v.limits();
     let mut s = Stream::new(reader);
     let mut seen: Vec<Seen> = Vec::new();
-    let mut names: HashSet<String> = HashSet::new();
     let mut layout = LayoutBuilder::default();
     let mut layout_error: Option<Error> = None;
     let mut manifest_bytes: Option<Vec<u8>> = None;
@@ -179,26 +177,17 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
         let mut fixed = [0u8; LOCAL_LEN as usize];
         fixed[..4].copy_from_slice(&LOCAL_SIG.to_le_bytes());
         s.exact(&mut fixed[4..])?;
-        let local = LocalHeader::parse(&fixed, offset, None, |n| s.vec(n))?;
-        let name = archive::decode_name(&local.name_bytes, local.flags)?;
+        let mut local = LocalHeader::parse(&fixed, offset, None, |n| s.vec(n))?;
+        // Kept once, as the name (decoding is lossless: invalid UTF-8 is refused).
+        let name = archive::decode_name(&std::mem::take(&mut local.name_bytes), local.flags)?;
         archive::check_flags_and_method(&name, local.flags, local.method)?;
         path::check_entry(&name).map_err(|problem| Error::UnsafePath {
             path: name.clone(),
             problem,
         })?;
         let is_dir = name.ends_with('/');
-        // Duplicates are checked fully (case, Unicode form) on the central
-        // directory; an exact repeat would reach the listing first.
-        if !names.insert(name.clone()) {
-            return Err(Error::ambiguous(
-                Some(&name),
-                D::DuplicateName {
-                    other: name.clone(),
-                    case_only: false,
-                },
-            )
-            .into());
-        }
+        // Duplicate names (also by case and Unicode form) are found on the central
+        // directory at the end, before any verdict of the listing is given.
         if local.has_descriptor() && local.method == METHOD_STORED {
             return Err(Error::UnsupportedEntry {
                 entry: name,
@@ -222,6 +211,8 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
             attempted = true;
             match authenticate(v, &layout, &manifest_bytes, &small) {
                 Ok(a) => {
+                    manifest_bytes = None;
+                    small.clear();
                     let a = auth_cell.get_or_init(|| a);
                     listing = Some(Listing::new(&a.manifest));
                 }
@@ -326,28 +317,33 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
         .into());
     }
 
-    // The central directory, record by record, against what the stream showed.
+    // The central directory, record by record, against what the stream showed;
+    // each local entry is let go once its record agreed.
     let cd_offset = s.pos - 4;
-    let mut central: Vec<Entry> = Vec::with_capacity(seen.len());
+    let local_count = seen.len();
+    let roles: Vec<Role> = seen.iter().map(|s| s.role).collect();
+    let manifest_elsewhere = seen.iter().skip(1).any(|s| s.name == "manifest.json");
+    let mut seen = seen.into_iter();
+    let mut central: Vec<Entry> = Vec::with_capacity(local_count);
     while sig == CENTRAL_SIG {
         let offset = s.pos - 4;
         let mut fixed = [0u8; CENTRAL_LEN];
         fixed[..4].copy_from_slice(&CENTRAL_SIG.to_le_bytes());
         s.exact(&mut fixed[4..])?;
         let (entry, extra) = archive::parse_central(&fixed, offset, |n| s.vec(n))?;
-        let Some(local) = seen.get(central.len()) else {
+        let Some(local) = seen.next() else {
             // A record for an entry the stream did not have: readers disagree on it.
             return Err(Error::ambiguous(Some(&entry.name), D::OutOfOrder).into());
         };
-        agree(local, &entry, &extra)?;
+        agree(&local, &entry, &extra)?;
         central.push(entry);
         sig = s.u32()?;
     }
-    if central.len() != seen.len() {
+    if central.len() != local_count {
         return Err(Error::malformed(
             None,
             D::EntryCount {
-                declared: seen.len() as u64,
+                declared: local_count as u64,
                 actual: format!("{} central records", central.len()),
             },
         )
@@ -360,18 +356,16 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
     // The structure is sound: now the verdicts held back, in the seekable order.
     if let Some(e) = layout_error {
         return Err(match e {
-            Error::ManifestMissing if seen.iter().any(|s| s.name == "manifest.json") => {
-                Error::MisplacedEntry {
-                    entry: "manifest.json".into(),
-                    problem: "the manifest must be the first entry",
-                }
-            }
+            Error::ManifestMissing if manifest_elsewhere => Error::MisplacedEntry {
+                entry: "manifest.json".into(),
+                problem: "the manifest must be the first entry",
+            },
             e => e,
         }
         .into());
     }
-    for (e, seen) in central.iter().zip(&seen) {
-        if seen.role != Role::Payload {
+    for (e, role) in central.iter().zip(&roles) {
+        if *role != Role::Payload {
             check_mode_of(&e.name, e.unix_mode, None)?;
         }
     }
@@ -391,8 +385,8 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
     }
     // Modes live only in the central directory.
     let mut listing = Listing::new(&auth.manifest);
-    for (e, seen) in central.iter().zip(&seen) {
-        if seen.role == Role::Payload {
+    for (e, role) in central.iter().zip(&roles) {
+        if *role == Role::Payload {
             listing
                 .claim(&e.name, None, Some(e.unix_mode))
                 .map_err(|err| auth.reject(err, files, bytes))?;
@@ -648,7 +642,7 @@ fn descriptor<R: Read>(
 
 /// The central record must say what the stream showed.
 fn agree(seen: &Seen, e: &Entry, extra: &CentralExtra) -> Result<(), Error> {
-    seen.local.check_against(e, extra)?;
+    seen.local.check_against(seen.name.as_bytes(), e, extra)?;
     let here = Some(e.name.as_str());
     if e.header_offset != seen.offset {
         return Err(Error::ambiguous(here, D::OutOfOrder));

@@ -223,6 +223,7 @@ impl Verifier {
             pairs.push((name.clone(), sig, pem));
         }
         let auth = self.authenticate(&manifest_bytes, &pairs)?;
+        drop((manifest_bytes, pairs));
 
         // The manifest is authentic: match it against the archive, then hash.
         let mut listing = Listing::new(&auth.manifest);
