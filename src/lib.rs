@@ -46,6 +46,7 @@
 )]
 
 mod archive;
+mod chain;
 mod error;
 mod limits;
 mod manifest;
@@ -58,6 +59,9 @@ mod time;
 mod trust;
 mod verify;
 
+pub use chain::{
+    ChainError, ChainOptions, ChainProblem, PathRole, RevocationPolicy, Usage, ValidatedChain,
+};
 pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
 pub use limits::Limits;
 pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};

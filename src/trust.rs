@@ -1,12 +1,15 @@
 //! The operator's trust store and chain validation.
 //!
-//! Trust decisions are rustls-webpki's: path building from the signer through
-//! the package's bundled certificates and the store's vendor intermediates to a
-//! trust anchor, at the verification time, with the code-signing EKU and the
-//! store's CRLs. When webpki says no, a separate walk over the same
-//! certificates (by name and key identifier only, never used to accept)
-//! explains the failure in terms an operator can act on: which certificate's
-//! issuer is missing, which one expired or was revoked.
+//! Trust decisions are rustls-webpki's path building (from the end entity
+//! through the given and the store's intermediates to a trust anchor, at the
+//! verification time, with the required EKU and the store's CRLs), plus the
+//! checks in [`crate::chain`] that webpki leaves out, run inside webpki's path
+//! building so a path they reject makes it try another.
+//! [`TrustStore::validate_chain`] is the public entry point, and the package
+//! verifier goes through it too. When a signer's chain fails, a separate walk
+//! over the same certificates (by name and key identifier only, never used to
+//! accept) explains the failure in terms an operator can act on: which
+//! certificate's issuer is missing, which one expired or was revoked.
 
 use std::path::Path;
 
@@ -14,16 +17,17 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor, UnixTime};
 use sha2::{Digest, Sha256};
 use webpki::{
-    CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage, OwnedCertRevocationList,
+    CertRevocationList, EndEntityCert, ExpirationPolicy, OwnedCertRevocationList,
     RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::chain::{
+    ChainError, ChainOptions, ChainProblem, PathCheck, PathRole, RevocationPolicy, Usage,
+    ValidatedChain,
+};
 use crate::error::Error;
 use crate::time::{format_secs, format_unix};
-
-/// The code-signing extended key usage, 1.3.6.1.5.5.7.3.3 (DER contents of the OID).
-const EKU_CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
 
 /// Signature algorithms accepted on certificates and CRLs.
 static CERT_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = &[
@@ -177,6 +181,97 @@ impl TrustStore {
         self.anchors.len()
     }
 
+    /// Validates a certificate chain: `end_entity` through `intermediates`
+    /// (untrusted, e.g. a package's bundled certificates; the store's own
+    /// intermediates are added after them) to one of the store's trust
+    /// anchors, at `time`, with the store's CRLs, as `options` say.
+    ///
+    /// This is the validator the package verifier uses for every signer (with
+    /// [`ChainOptions::default`]); the conformance tests run x509-limbo and
+    /// NIST PKITS through it.
+    ///
+    /// # Errors
+    /// A [`ChainError`]: the end entity cannot be parsed or lacks the usage,
+    /// webpki found no valid path (its most specific reason), or every path
+    /// it found broke one of the [`crate::chain`] checks.
+    pub fn validate_chain<C: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[C],
+        time: UnixTime,
+        options: &ChainOptions,
+    ) -> Result<ValidatedChain, ChainError> {
+        let ee_der = CertificateDer::from(end_entity);
+        let ee = EndEntityCert::try_from(&ee_der).map_err(ChainError::Unparsable)?;
+        if options.usage == Usage::CodeSigning && !has_code_signing_eku(end_entity) {
+            return Err(ChainError::UsageMissing(Usage::CodeSigning));
+        }
+        let anchors: Vec<TrustAnchor<'_>> = self.anchors.iter().map(|a| a.anchor.clone()).collect();
+        let pool: Vec<CertificateDer<'_>> = intermediates
+            .iter()
+            .map(|c| CertificateDer::from(c.as_ref()))
+            .chain(
+                self.intermediates
+                    .iter()
+                    .map(|c| CertificateDer::from(c.as_ref())),
+            )
+            .collect();
+        let crl_refs: Vec<&CertRevocationList<'_>> = self.crls.iter().map(|c| &**c).collect();
+        let status = match options.revocation {
+            RevocationPolicy::WhereAvailable => UnknownStatusPolicy::Allow,
+            RevocationPolicy::Required => UnknownStatusPolicy::Deny,
+        };
+        let revocation = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
+            b.with_depth(RevocationCheckDepth::Chain)
+                .with_status_policy(status)
+                .with_expiration_policy(ExpirationPolicy::Enforce)
+                .build()
+        });
+        if revocation.is_none() && options.revocation == RevocationPolicy::Required {
+            // No CRL at all: nothing on any path can be shown unrevoked.
+            return Err(ChainError::Path(webpki::Error::UnknownRevocationStatus));
+        }
+        let check = PathCheck::new(options, time);
+        let hook = |path: &webpki::VerifiedPath<'_>| check.check(path);
+        let result = ee.verify_for_usage(
+            CERT_ALGS,
+            &anchors,
+            &pool,
+            time,
+            // Applied to every certificate on the path: a CA that restricts its EKU must allow
+            // the usage. That a code signer itself has the extension was checked above.
+            options.usage.webpki(),
+            revocation,
+            Some(&hook),
+        );
+        match result {
+            Ok(path) => {
+                let mut certificates = vec![end_entity.to_vec()];
+                certificates.extend(path.intermediate_certificates().map(|c| c.der().to_vec()));
+                let anchor = path.anchor();
+                let top = anchors
+                    .iter()
+                    .position(|a| std::ptr::eq(a, anchor))
+                    .and_then(|i| self.anchors.get(i))
+                    .map(|a| a.cert.to_vec())
+                    .unwrap_or_default();
+                certificates.push(top);
+                let subjects = certificates
+                    .iter()
+                    .map(|c| {
+                        if c.is_empty() {
+                            "(trust anchor)".to_owned()
+                        } else {
+                            subject_of(c)
+                        }
+                    })
+                    .collect();
+                Ok(ValidatedChain::new(certificates, subjects))
+            }
+            Err(e) => Err(check.into_error(e)),
+        }
+    }
+
     /// Validates `signer` (with the package's `bundled` certificates) for code
     /// signing at `time`. `signature` names the signature in errors.
     pub(crate) fn validate(
@@ -186,74 +281,40 @@ impl TrustStore {
         bundled: &[CertificateDer<'_>],
         time: UnixTime,
     ) -> Result<ValidChain, Error> {
-        let ee = EndEntityCert::try_from(signer).map_err(|e| Error::SignatureInvalid {
-            signature: signature.into(),
-            problem: format!("the signer certificate cannot be parsed ({e})"),
-        })?;
-        if !has_code_signing_eku(signer) {
-            #[allow(deprecated)]
-            return Err(self.explain(
-                signature,
-                signer,
-                bundled,
-                time,
-                webpki::Error::RequiredEkuNotFound,
-            ));
-        }
-        let anchors: Vec<TrustAnchor<'_>> = self.anchors.iter().map(|a| a.anchor.clone()).collect();
-        let mut intermediates: Vec<CertificateDer<'_>> = bundled.to_vec();
-        intermediates.extend(self.intermediates.iter().cloned());
-        let crl_refs: Vec<&CertRevocationList<'_>> = self.crls.iter().map(|c| &**c).collect();
-        let revocation = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
-            b.with_depth(RevocationCheckDepth::Chain)
-                .with_status_policy(UnknownStatusPolicy::Allow)
-                .with_expiration_policy(ExpirationPolicy::Enforce)
-                .build()
-        });
-        match ee.verify_for_usage(
-            CERT_ALGS,
-            &anchors,
-            &intermediates,
-            time,
-            // Applied to every certificate on the path: a CA that restricts its EKU must allow
-            // code signing. That the signer itself has the extension was checked above.
-            KeyUsage::required_if_present(EKU_CODE_SIGNING),
-            revocation,
-            None,
-        ) {
-            Ok(path) => {
-                let mut subjects = vec![subject_of(signer)];
-                subjects.extend(
-                    path.intermediate_certificates()
-                        .map(|c| subject_of(&c.der())),
-                );
-                let anchor = path.anchor();
-                let top = self
-                    .anchors
-                    .iter()
-                    .find(|a| {
-                        a.anchor.subject.as_ref() == anchor.subject.as_ref()
-                            && a.anchor.subject_public_key_info.as_ref()
-                                == anchor.subject_public_key_info.as_ref()
-                    })
-                    .map(|a| subject_of(&a.cert))
-                    .unwrap_or_else(|| "(trust anchor)".into());
-                subjects.push(top);
-                Ok(ValidChain { subjects })
-            }
+        match self.validate_chain(signer, bundled, time, &ChainOptions::code_signing()) {
+            Ok(chain) => Ok(ValidChain {
+                subjects: chain.subjects().to_vec(),
+            }),
             Err(e) => Err(self.explain(signature, signer, bundled, time, e)),
         }
     }
 
-    /// The one place webpki errors become ours, with the diagnostic walk's context.
+    /// The one place chain errors (webpki's and ours) become the package
+    /// verifier's, with the diagnostic walk's context.
     fn explain(
         &self,
         signature: &str,
         signer: &CertificateDer<'_>,
         bundled: &[CertificateDer<'_>],
         time: UnixTime,
-        err: webpki::Error,
+        err: ChainError,
     ) -> Error {
+        #[allow(deprecated)]
+        let err = match err {
+            ChainError::Unparsable(e) => {
+                return Error::SignatureInvalid {
+                    signature: signature.into(),
+                    problem: format!("the signer certificate cannot be parsed ({e})"),
+                }
+            }
+            ChainError::UsageMissing(_) => webpki::Error::RequiredEkuNotFound,
+            ChainError::Path(e) => e,
+            ChainError::Rejected {
+                certificate,
+                role,
+                problem,
+            } => return rejected(signature, signer, time, certificate, role, problem),
+        };
         let walk = Walk::new(self, signer, bundled);
         let signer_subject = subject_of(signer);
         let at = format_unix(time);
@@ -354,6 +415,25 @@ impl TrustStore {
             ),
             other => untrusted(format!("the chain is invalid ({other:?})")),
         }
+    }
+}
+
+/// A rejection by one of the [`crate::chain`] checks, as the package verifier reports it.
+fn rejected(
+    signature: &str,
+    signer: &CertificateDer<'_>,
+    _time: UnixTime,
+    certificate: String,
+    role: PathRole,
+    problem: ChainProblem,
+) -> Error {
+    let _ = (certificate, role);
+    match problem {
+        ChainProblem::TooDeep { .. } => Error::UntrustedSigner {
+            signature: signature.into(),
+            signer: subject_of(signer),
+            explanation: format!("the path {problem}"),
+        },
     }
 }
 

@@ -1,0 +1,379 @@
+//! x509-limbo through pkgverify's chain validator (`TrustStore::validate_chain`,
+//! the one the package verifier uses), compared with each case's
+//! `expected_result`.
+//!
+//! The corpus is read in place from `../shared/corpora/x509-limbo/limbo.json`
+//! (see `../shared/corpora/README.md`); the test says so and passes only when
+//! `../shared/corpora` is absent altogether. Known deviations are listed, with
+//! their reasons, in `tests/data/known-deviations.json`: the test fails on a
+//! disagreement that is not listed and on a listed case that now agrees, so
+//! the list only shrinks. `docs/CONFORMANCE.md` has the numbers and reasons.
+//!
+//! Run with `cargo test --test limbo -- --nocapture` to see the summary.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use pkgverify::{ChainOptions, RevocationPolicy, TrustStore, Usage};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use serde::Deserialize;
+
+/// The time for the cases that give none (limbo's harnesses use "now"); every
+/// such case's certificates are valid from 1970 to 2969, so any fixed time
+/// inside that range judges them the same, and the test never reads the clock.
+const NO_TIME_GIVEN: &str = "2026-01-01T00:00:00Z";
+
+/// Cases skipped by id prefix, with the reason.
+const SKIPPED_PREFIXES: &[(&str, &str)] = &[
+    (
+        "bettertls::nameconstraints::",
+        "BetterTLS name-constraint cases: the verdict depends on matching the expected peer name (a hostname or IP) against the end entity, which a code-signing verifier never does",
+    ),
+    (
+        "webpki::san::",
+        "hostname cases: matching the expected DNS name or IP against the subjectAltName",
+    ),
+    (
+        "webpki::cn::",
+        "hostname cases: matching the expected name against the subject CN",
+    ),
+    (
+        "rfc5280::san::",
+        "hostname cases: the syntax of subjectAltName entries, read only to match a peer name",
+    ),
+    (
+        "rfc5280::ca-as-leaf-wrong-san",
+        "hostname case: valid chain, fails only on the peer name",
+    ),
+];
+
+#[derive(Deserialize)]
+struct Limbo {
+    testcases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    id: String,
+    validation_kind: String,
+    trusted_certs: Vec<String>,
+    untrusted_intermediates: Vec<String>,
+    peer_certificate: String,
+    validation_time: Option<String>,
+    #[serde(default)]
+    key_usage: Vec<String>,
+    #[serde(default)]
+    extended_key_usage: Vec<String>,
+    expected_result: String,
+    #[serde(default)]
+    max_chain_depth: Option<usize>,
+    #[serde(default)]
+    crls: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Baseline {
+    results: Vec<BaselineResult>,
+}
+
+#[derive(Deserialize)]
+struct BaselineResult {
+    id: String,
+    actual_result: String,
+}
+
+#[derive(Deserialize)]
+struct Deviations {
+    #[serde(rename = "x509-limbo")]
+    limbo: Vec<Deviation>,
+}
+
+#[derive(Deserialize)]
+struct Deviation {
+    id: String,
+    outcome: Outcome,
+    reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Outcome {
+    Agree,
+    FalseAccept,
+    FalseReject,
+    Skipped,
+}
+
+fn corpora() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora")
+}
+
+fn pem_cert(pem: &str) -> Vec<u8> {
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap_or_else(|e| panic!("bad PEM certificate in limbo.json: {e}"))
+        .to_vec()
+}
+
+/// Why a case is not run, if it is not.
+fn skip_reason(case: &Case) -> Option<String> {
+    if let Some((_, why)) = SKIPPED_PREFIXES
+        .iter()
+        .find(|(p, _)| case.id.starts_with(p))
+    {
+        return Some((*why).to_owned());
+    }
+    if !case.key_usage.is_empty() {
+        return Some(
+            "requires keyUsage bits on the end entity, which is not an option of the entry point"
+                .into(),
+        );
+    }
+    if usage(case).is_none() {
+        return Some(format!(
+            "extended key usage {:?} is not one the entry point can require",
+            case.extended_key_usage
+        ));
+    }
+    None
+}
+
+/// The usage to require: the case's single EKU, else serverAuth for SERVER
+/// cases and clientAuth for CLIENT ones (no case uses code signing).
+fn usage(case: &Case) -> Option<Usage> {
+    match case.extended_key_usage.as_slice() {
+        [] => match case.validation_kind.as_str() {
+            "SERVER" => Some(Usage::ServerAuth),
+            "CLIENT" => Some(Usage::ClientAuth),
+            _ => None,
+        },
+        [one] if one == "serverAuth" => Some(Usage::ServerAuth),
+        [one] if one == "clientAuth" => Some(Usage::ClientAuth),
+        _ => None,
+    }
+}
+
+/// Runs one case: `Ok` if the chain validates, else why not.
+fn run(case: &Case) -> Result<(), String> {
+    let mut store = TrustStore::new();
+    for (i, pem) in case.trusted_certs.iter().enumerate() {
+        store
+            .add_anchors(pem.as_bytes(), &format!("trusted_certs[{i}]"))
+            .map_err(|e| e.to_string())?;
+    }
+    for (i, pem) in case.crls.iter().enumerate() {
+        store
+            .add_crls(pem.as_bytes(), &format!("crls[{i}]"))
+            .map_err(|e| e.to_string())?;
+    }
+    let peer = pem_cert(&case.peer_certificate);
+    let intermediates: Vec<Vec<u8>> = case
+        .untrusted_intermediates
+        .iter()
+        .map(|p| pem_cert(p))
+        .collect();
+    let time = pkgverify::parse_rfc3339(case.validation_time.as_deref().unwrap_or(NO_TIME_GIVEN))
+        .unwrap_or_else(|| panic!("{}: bad validation_time", case.id));
+    let options = ChainOptions::default()
+        .usage(usage(case).unwrap_or_default())
+        .revocation(RevocationPolicy::WhereAvailable)
+        .max_depth(case.max_chain_depth);
+    store
+        .validate_chain(&peer, &intermediates, time, &options)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn judge(expected_success: bool, accepted: bool) -> Outcome {
+    match (expected_success, accepted) {
+        (true, true) | (false, false) => Outcome::Agree,
+        (false, true) => Outcome::FalseAccept,
+        (true, false) => Outcome::FalseReject,
+    }
+}
+
+#[derive(Default)]
+struct Tally(BTreeMap<Outcome, usize>);
+
+impl Tally {
+    fn add(&mut self, o: Outcome) {
+        *self.0.entry(o).or_default() += 1;
+    }
+    fn get(&self, o: Outcome) -> usize {
+        self.0.get(&o).copied().unwrap_or(0)
+    }
+    fn line(&self, label: &str) -> String {
+        format!(
+            "{label:<44} {:>6} {:>13} {:>13} {:>8}",
+            self.get(Outcome::Agree),
+            self.get(Outcome::FalseAccept),
+            self.get(Outcome::FalseReject),
+            self.get(Outcome::Skipped)
+        )
+    }
+}
+
+#[test]
+fn x509_limbo() {
+    let root = corpora();
+    if !root.is_dir() {
+        eprintln!(
+            "SKIPPED: {} is absent, so x509-limbo was not run (CI has it; see docs/CONFORMANCE.md)",
+            root.display()
+        );
+        return;
+    }
+    let dir = root.join("x509-limbo");
+    let limbo: Limbo = serde_json::from_slice(
+        &std::fs::read(dir.join("limbo.json")).expect("x509-limbo/limbo.json"),
+    )
+    .expect("limbo.json parses");
+    let baseline: HashMap<String, String> = serde_json::from_slice::<Baseline>(
+        &std::fs::read(dir.join("results-rustls-webpki-0.103.13.json"))
+            .expect("x509-limbo/results-rustls-webpki-0.103.13.json"),
+    )
+    .expect("baseline parses")
+    .results
+    .into_iter()
+    .map(|r| (r.id, r.actual_result))
+    .collect();
+    let deviations: Deviations = serde_json::from_slice(
+        &std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/known-deviations.json"),
+        )
+        .expect("tests/data/known-deviations.json"),
+    )
+    .expect("known-deviations.json parses");
+    let listed: HashMap<&str, &Deviation> = deviations
+        .limbo
+        .iter()
+        .map(|d| (d.id.as_str(), d))
+        .collect();
+    assert_eq!(
+        listed.len(),
+        deviations.limbo.len(),
+        "a case is listed twice"
+    );
+
+    let mut ours = Tally::default();
+    let mut base_applicable = Tally::default();
+    let mut base_all = Tally::default();
+    let mut skips: BTreeMap<String, usize> = BTreeMap::new();
+    let mut false_accepts_by_group: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut unlisted = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+
+    for case in &limbo.testcases {
+        let expected_success = match case.expected_result.as_str() {
+            "SUCCESS" => true,
+            "FAILURE" => false,
+            other => panic!("{}: expected_result {other:?}", case.id),
+        };
+        let base = match baseline.get(&case.id).map(String::as_str) {
+            Some("SUCCESS") => judge(expected_success, true),
+            Some("FAILURE") => judge(expected_success, false),
+            _ => Outcome::Skipped,
+        };
+        base_all.add(base);
+        if let Some(why) = skip_reason(case) {
+            ours.add(Outcome::Skipped);
+            *skips.entry(why).or_default() += 1;
+            if listed.contains_key(case.id.as_str()) {
+                problems.push(format!("{}: listed as a deviation but skipped", case.id));
+                seen.insert(case.id.as_str());
+            }
+            continue;
+        }
+        base_applicable.add(base);
+        let verdict = run(case);
+        let outcome = judge(expected_success, verdict.is_ok());
+        ours.add(outcome);
+        if outcome == Outcome::FalseAccept {
+            let group = case.id.rsplit_once("::").map_or("", |(g, _)| g).to_owned();
+            false_accepts_by_group
+                .entry(group)
+                .or_default()
+                .push(case.id.clone());
+        }
+        let listed_as = listed.get(case.id.as_str());
+        if listed_as.is_some() {
+            seen.insert(case.id.as_str());
+        }
+        match (outcome, listed_as) {
+            (Outcome::Agree, None) => {}
+            (Outcome::Agree, Some(_)) => problems.push(format!(
+                "{}: now agrees with the expected result; remove it from known-deviations.json",
+                case.id
+            )),
+            (o, Some(d)) if d.outcome == o => {}
+            (o, Some(d)) => problems.push(format!(
+                "{}: listed as {:?} but is {o:?} ({})",
+                case.id,
+                d.outcome,
+                verdict.err().unwrap_or_default()
+            )),
+            (o, None) => {
+                problems.push(format!(
+                    "{}: {o:?}, not a known deviation ({})",
+                    case.id,
+                    verdict.as_ref().err().cloned().unwrap_or_default()
+                ));
+                unlisted.push(format!(
+                    "    {{\"id\": {:?}, \"outcome\": {:?}, \"reason\": \"\"}},",
+                    case.id,
+                    if o == Outcome::FalseAccept {
+                        "false-accept"
+                    } else {
+                        "false-reject"
+                    }
+                ));
+            }
+        }
+    }
+    for d in &deviations.limbo {
+        if !seen.contains(d.id.as_str()) {
+            problems.push(format!("{}: listed but not in limbo.json", d.id));
+        }
+        assert!(
+            !d.reason.trim().is_empty(),
+            "{}: a deviation needs a reason",
+            d.id
+        );
+    }
+
+    println!("x509-limbo: {} cases", limbo.testcases.len());
+    println!(
+        "{:<44} {:>6} {:>13} {:>13} {:>8}",
+        "", "agree", "false accept", "false reject", "skipped"
+    );
+    println!("{}", ours.line("pkgverify (applicable cases)"));
+    println!(
+        "{}",
+        base_applicable.line("rustls-webpki 0.103.13 baseline, same cases")
+    );
+    println!(
+        "{}",
+        base_all.line("rustls-webpki 0.103.13 baseline, all cases")
+    );
+    println!("skipped:");
+    for (why, n) in &skips {
+        println!("  {n:>5}  {why}");
+    }
+    println!("false accepts by group:");
+    for (group, ids) in &false_accepts_by_group {
+        println!("  {group}: {}", ids.join(", "));
+    }
+    if !unlisted.is_empty() {
+        println!("unlisted disagreements, as known-deviations.json entries:");
+        for u in &unlisted {
+            println!("{u}");
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} disagreement(s) with x509-limbo or known-deviations.json:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
