@@ -247,6 +247,34 @@ fn zip_to_a_pipe_with_data_descriptors() {
     assert_ok(verify(&zip));
 }
 
+/// Python's zipfile with zip64 extra fields on every entry, written to a file
+/// (saturated local sizes) and to a pipe (64-bit data descriptors).
+#[test]
+fn python_zipfile_zip64_entries() {
+    for pipe in [false, true] {
+        let (_dir, zip) = python_zip64(pipe, 0);
+        let bytes = common::read(&zip);
+        assert!(
+            bytes.windows(4).any(|w| w == [0x01, 0x00, 0x10, 0x00]),
+            "expected a 16-byte zip64 extra field"
+        );
+        assert_ok(verify(&zip));
+    }
+}
+
+/// More than 65,535 entries: Python writes a zip64 end record and locator.
+#[test]
+fn python_zipfile_zip64_end_record() {
+    let (_dir, zip) = python_zip64(false, 65_600);
+    let bytes = common::read(&zip);
+    assert!(
+        bytes.windows(4).any(|w| w == b"PK\x06\x06"),
+        "no zip64 end record"
+    );
+    let package = assert_ok(verify(&zip));
+    assert_eq!(package.manifest().files().len(), PAYLOAD.len() + 65_600);
+}
+
 // ---- 8. tampering after signing ----------------------------------------------------
 
 #[test]
@@ -353,8 +381,28 @@ fn unzip_agrees_with_accepted_packages() {
 
 // ---- helpers ----------------------------------------------------------------------------
 
+/// Verifies from the file and, in one pass, as a stream; both must give the same
+/// verdict (a stored entry with a data descriptor aside, which a stream cannot delimit).
 fn verify(zip: &Path) -> Result<VerifiedPackage, Rejection> {
-    verifier(store(&["root-g2"], &[], &[])).verify_path(zip)
+    let v = verifier(store(&["root-g2"], &[], &[]));
+    let file = v.verify_path(zip);
+    let streamed = v.verify_reader(fs::File::open(zip).unwrap());
+    let kind = |r: &Result<VerifiedPackage, Rejection>| r.as_ref().err().map(|e| e.kind());
+    let undelimitable = matches!(
+        streamed.as_ref().map_err(|r| r.error()),
+        Err(pkgverify::Error::UnsupportedEntry {
+            feature: pkgverify::Unsupported::StoredDescriptorInStream,
+            ..
+        })
+    );
+    if !undelimitable {
+        assert_eq!(
+            kind(&file),
+            kind(&streamed),
+            "file and stream disagree on {zip:?}"
+        );
+    }
+    file
 }
 
 /// Manifest JSON (written here, not by the library) listing `files`, with their modes if `modes`.
@@ -500,6 +548,57 @@ with zipfile.ZipFile(sys.stdout.buffer, "w", compression=zipfile.ZIP_DEFLATED) a
     let bytes = run(dir.path(), "python3", &args);
     let zip = dir.path().join("pkg.zip");
     fs::write(&zip, bytes).unwrap();
+    (dir, zip)
+}
+
+/// A package written by Python's zipfile with `force_zip64` on every entry,
+/// plus `extra` generated one-byte files; to a pipe if `pipe`.
+fn python_zip64(pipe: bool, extra: usize) -> (TempDir, PathBuf) {
+    need("python3");
+    const SCRIPT: &str = r#"
+import io, os, sys, zipfile
+pipe, extra = sys.argv[1] == "pipe", int(sys.argv[2])
+out = sys.stdout.buffer if pipe else open("pkg.zip", "wb")
+with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+    def add(name, data, mode):
+        info = zipfile.ZipInfo(name, date_time=(2026, 9, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3
+        info.external_attr = (0o100000 | mode) << 16
+        with z.open(info, "w", force_zip64=True) as f:
+            f.write(data)
+    for arg in sys.argv[3:]:
+        name, mode = arg.rsplit(":", 1)
+        with open(name, "rb") as f:
+            add(name, f.read(), int(mode, 8))
+    for i in range(extra):
+        add("many/%06d" % i, b"x", 0o644)
+"#;
+    let many: Vec<(String, Vec<u8>, u32)> = (0..extra)
+        .map(|i| (format!("many/{i:06}"), b"x".to_vec(), 0o644))
+        .collect();
+    let mut files: Vec<(&str, &[u8], u32)> = PAYLOAD.to_vec();
+    files.extend(many.iter().map(|(p, d, m)| (p.as_str(), d.as_slice(), *m)));
+    // The manifest lists the generated files too (stage also writes them to disk,
+    // though the script makes its own).
+    let dir = stage(&files, true, "signer-p256", SIGN_P256);
+    let mut args = vec![
+        "-I".to_owned(),
+        "-c".to_owned(),
+        SCRIPT.to_owned(),
+        if pipe { "pipe" } else { "file" }.to_owned(),
+        extra.to_string(),
+        "manifest.json:644".to_owned(),
+        "signatures/v.sig:644".to_owned(),
+        "signatures/v.pem:644".to_owned(),
+    ];
+    args.extend(PAYLOAD.iter().map(|(p, _, m)| format!("{p}:{m:o}")));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let bytes = run(dir.path(), "python3", &args);
+    let zip = dir.path().join("pkg.zip");
+    if pipe {
+        fs::write(&zip, bytes).unwrap();
+    }
     (dir, zip)
 }
 
