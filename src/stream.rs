@@ -308,6 +308,9 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
         if let Some(r) = auth_error {
             return Err(r);
         }
+        if let (Some((e, files, bytes)), Some(a)) = (listing_failure, auth_cell.get()) {
+            return Err(a.reject(e, files, bytes));
+        }
         let offset = s.pos - 4;
         return Err(if seen.is_empty() {
             not_an_archive(&mut s, offset)
