@@ -60,7 +60,8 @@ mod trust;
 mod verify;
 
 pub use chain::{
-    ChainError, ChainOptions, ChainProblem, PathRole, RevocationPolicy, Usage, ValidatedChain,
+    AnchorPolicy, ChainError, ChainOptions, ChainProblem, PathRole, RevocationPolicy, Usage,
+    ValidatedChain,
 };
 pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
 pub use limits::Limits;

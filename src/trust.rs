@@ -23,8 +23,8 @@ use webpki::{
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::chain::{
-    ChainError, ChainOptions, ChainProblem, PathCheck, PathRole, RevocationPolicy, Usage,
-    ValidatedChain,
+    AnchorPolicy, ChainError, ChainOptions, ChainProblem, CrlNumber, PathCheck, PathRole,
+    RevocationPolicy, Usage, ValidatedChain,
 };
 use crate::error::Error;
 use crate::time::{format_secs, format_unix};
@@ -51,7 +51,14 @@ static CERT_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = &[
 pub struct TrustStore {
     anchors: Vec<Anchor>,
     intermediates: Vec<CertificateDer<'static>>,
-    crls: Vec<std::sync::Arc<CertRevocationList<'static>>>,
+    crls: Vec<StoredCrl>,
+    anchor_policy: AnchorPolicy,
+}
+
+#[derive(Debug, Clone)]
+struct StoredCrl {
+    crl: std::sync::Arc<CertRevocationList<'static>>,
+    number: CrlNumber,
 }
 
 #[derive(Debug, Clone)]
@@ -143,8 +150,10 @@ impl TrustStore {
         for der in &ders {
             let crl = OwnedCertRevocationList::from_der(der)
                 .map_err(|e| trust_input(source, format!("not a usable CRL: {e}")))?;
-            self.crls
-                .push(std::sync::Arc::new(CertRevocationList::from(crl)));
+            self.crls.push(StoredCrl {
+                crl: std::sync::Arc::new(CertRevocationList::from(crl)),
+                number: CrlNumber::read(der),
+            });
         }
         Ok(ders.len())
     }
@@ -176,6 +185,19 @@ impl TrustStore {
         self.add_crls(&bytes, &name)
     }
 
+    /// Sets how strictly a path's trust anchor is checked (the default is
+    /// [`AnchorPolicy::ValidCa`]; see there for what each policy means).
+    #[must_use]
+    pub fn with_anchor_policy(mut self, policy: AnchorPolicy) -> Self {
+        self.anchor_policy = policy;
+        self
+    }
+
+    /// How strictly a path's trust anchor is checked.
+    pub fn anchor_policy(&self) -> AnchorPolicy {
+        self.anchor_policy
+    }
+
     /// Number of trust anchors.
     pub fn anchor_count(&self) -> usize {
         self.anchors.len()
@@ -188,12 +210,26 @@ impl TrustStore {
     ///
     /// This is the validator the package verifier uses for every signer (with
     /// [`ChainOptions::default`]); the conformance tests run x509-limbo and
-    /// NIST PKITS through it.
+    /// NIST PKITS through it (`docs/CONFORMANCE.md`).
+    ///
+    /// rustls-webpki builds and verifies the paths. On each path it verifies,
+    /// pkgverify then checks what webpki leaves out, and a path that fails
+    /// makes webpki try another:
+    /// * the trust anchor, as the store's [`AnchorPolicy`] says (by default
+    ///   valid at `time` and a CA certificate);
+    /// * every CA on the path with a keyUsage extension asserts keyCertSign
+    ///   (RFC 5280 6.1.4 (n));
+    /// * the end entity has no name constraints and asserts keyCertSign only
+    ///   if it is a CA; no name constraints are empty (RFC 5280 4.2.1.9-10);
+    /// * every CRL in the store from an issuer on the path has a non-critical
+    ///   CRL number, and that issuer asserts cRLSign if it has a keyUsage
+    ///   extension, the anchor included (RFC 5280 5.2.3, 6.3.3 (f));
+    /// * [`ChainOptions::max_depth`].
     ///
     /// # Errors
     /// A [`ChainError`]: the end entity cannot be parsed or lacks the usage,
     /// webpki found no valid path (its most specific reason), or every path
-    /// it found broke one of the [`crate::chain`] checks.
+    /// it found broke one of the checks above ([`ChainError::Rejected`]).
     pub fn validate_chain<C: AsRef<[u8]>>(
         &self,
         end_entity: &[u8],
@@ -216,7 +252,7 @@ impl TrustStore {
                     .map(|c| CertificateDer::from(c.as_ref())),
             )
             .collect();
-        let crl_refs: Vec<&CertRevocationList<'_>> = self.crls.iter().map(|c| &**c).collect();
+        let crl_refs: Vec<&CertRevocationList<'_>> = self.crls.iter().map(|c| &*c.crl).collect();
         let status = match options.revocation {
             RevocationPolicy::WhereAvailable => UnknownStatusPolicy::Allow,
             RevocationPolicy::Required => UnknownStatusPolicy::Deny,
@@ -231,7 +267,17 @@ impl TrustStore {
             // No CRL at all: nothing on any path can be shown unrevoked.
             return Err(ChainError::Path(webpki::Error::UnknownRevocationStatus));
         }
-        let check = PathCheck::new(options, time);
+        let check = PathCheck::new(
+            options,
+            self.anchor_policy,
+            time,
+            &anchors,
+            self.anchors.iter().map(|a| a.cert.as_ref()).collect(),
+            self.crls
+                .iter()
+                .map(|c| (c.crl.issuer(), c.number))
+                .collect(),
+        );
         let hook = |path: &webpki::VerifiedPath<'_>| check.check(path);
         let result = ee.verify_for_usage(
             CERT_ALGS,
@@ -248,10 +294,8 @@ impl TrustStore {
             Ok(path) => {
                 let mut certificates = vec![end_entity.to_vec()];
                 certificates.extend(path.intermediate_certificates().map(|c| c.der().to_vec()));
-                let anchor = path.anchor();
-                let top = anchors
-                    .iter()
-                    .position(|a| std::ptr::eq(a, anchor))
+                let top = check
+                    .accepted_anchor()
                     .and_then(|i| self.anchors.get(i))
                     .map(|a| a.cert.to_vec())
                     .unwrap_or_default();
@@ -343,7 +387,7 @@ impl TrustStore {
             },
             webpki::Error::CertRevoked => {
                 let revoked = walk.path.iter().find(|n| {
-                    self.crls.iter().any(|crl| {
+                    self.crls.iter().map(|c| &c.crl).any(|crl| {
                         (crl.issuer() == n.issuer_raw.as_slice()
                             || Some(crl.issuer()) == der_contents(&n.issuer_raw))
                             && matches!(crl.find_serial(&n.serial), Ok(Some(_)))
@@ -422,18 +466,42 @@ impl TrustStore {
 fn rejected(
     signature: &str,
     signer: &CertificateDer<'_>,
-    _time: UnixTime,
+    time: UnixTime,
     certificate: String,
     role: PathRole,
     problem: ChainProblem,
 ) -> Error {
-    let _ = (certificate, role);
     match problem {
-        ChainProblem::TooDeep { .. } => Error::UntrustedSigner {
+        ChainProblem::Expired { not_after } => Error::CertificateExpired {
             signature: signature.into(),
-            signer: subject_of(signer),
-            explanation: format!("the path {problem}"),
+            certificate,
+            not_after: format_unix(not_after),
+            at: format_unix(time),
         },
+        ChainProblem::NotYetValid { not_before } => Error::CertificateNotYetValid {
+            signature: signature.into(),
+            certificate,
+            not_before: format_unix(not_before),
+            at: format_unix(time),
+        },
+        problem => {
+            let about_a_crl = matches!(problem, ChainProblem::Crl { .. });
+            let text = ChainError::Rejected {
+                certificate,
+                role,
+                problem,
+            }
+            .to_string();
+            Error::UntrustedSigner {
+                signature: signature.into(),
+                signer: subject_of(signer),
+                explanation: if about_a_crl {
+                    format!("revocation status cannot be checked: {text}")
+                } else {
+                    text
+                },
+            }
+        }
     }
 }
 

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use pkgverify::{ChainOptions, RevocationPolicy, TrustStore, Usage};
+use pkgverify::{AnchorPolicy, ChainOptions, RevocationPolicy, TrustStore, Usage};
 use serde::Deserialize;
 
 /// Every PKITS certificate and CRL is valid at this time (the 2011 edition's
@@ -90,7 +90,8 @@ fn run(data: &Path, v: &Vector) -> Result<(), String> {
     let crls = data.join("crls");
     let (anchor, rest) = v.cert_path.split_first().expect("a certificate path");
     let (ee, intermediates) = rest.split_last().expect("an end entity");
-    let mut store = TrustStore::new();
+    // PKITS is an RFC 5280 suite: its trust anchor is held to RFC 5280's CA profile.
+    let mut store = TrustStore::new().with_anchor_policy(AnchorPolicy::Rfc5280);
     store
         .add_anchors(&read(&certs, anchor), anchor)
         .map_err(|e| e.to_string())?;
