@@ -243,13 +243,13 @@ impl std::fmt::Display for PathRole {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum AnchorPolicy {
-    /// CAUTION: the anchor is a bare name and key (RFC 5280 6.1.1 (d);
-    /// rustls-webpki and Java behave so): an expired anchor, or one that is
-    /// not a CA certificate at all, is trusted as long as it is in the store.
-    /// For operators who knowingly keep an expired root.
+    /// CAUTION: the anchor is a bare name and key (RFC 5280 6.1.1 (d), as
+    /// rustls-webpki takes it): an expired anchor, or one that is not a CA
+    /// certificate at all, is trusted as long as it is in the store. For
+    /// operators who knowingly keep an expired root.
     KeyOnly,
     /// The default, and the package verifier's: the anchor must be valid at
-    /// the verification time (as OpenSSL, Go, NSS and Windows require), be a
+    /// the verification time (as OpenSSL and Go require), be a
     /// CA certificate (basicConstraints with cA; keyCertSign if it has a
     /// keyUsage extension), and be a certificate rustls-webpki would accept
     /// on a path (no unknown critical extension). An end entity trusted

@@ -383,6 +383,10 @@ fn x509_limbo() {
             }
         }
     }
+    let conformance_doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/CONFORMANCE.md"),
+    )
+    .expect("docs/CONFORMANCE.md");
     for d in &deviations.limbo {
         if !seen.contains(d.id.as_str()) {
             problems.push(format!("{}: listed but not in limbo.json", d.id));
@@ -390,6 +394,11 @@ fn x509_limbo() {
         assert!(
             !d.reason.trim().is_empty(),
             "{}: a deviation needs a reason",
+            d.id
+        );
+        assert!(
+            conformance_doc.contains(&d.id),
+            "{}: a known deviation that docs/CONFORMANCE.md does not list",
             d.id
         );
     }

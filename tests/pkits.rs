@@ -213,6 +213,10 @@ fn nist_pkits() {
             .entry(outcome)
             .or_default() += 1;
     }
+    let conformance_doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/CONFORMANCE.md"),
+    )
+    .expect("docs/CONFORMANCE.md");
     for d in &deviations.pkits {
         if !seen.contains(d.id.as_str()) {
             problems.push(format!("{}: listed but not in vectors.json", d.id));
@@ -220,6 +224,11 @@ fn nist_pkits() {
         assert!(
             !d.reason.trim().is_empty(),
             "{}: a deviation needs a reason",
+            d.id
+        );
+        assert!(
+            conformance_doc.contains(&d.id),
+            "{}: a known deviation that docs/CONFORMANCE.md does not list",
             d.id
         );
     }
