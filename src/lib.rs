@@ -36,7 +36,8 @@
 //! (that is the vendor's signature's meaning); file timestamps, comments and
 //! extra fields other than zip64 and unicode-path; the archive comment (it is
 //! allowed and ignored); certificate policies and name constraints beyond what
-//! rustls-webpki enforces; OCSP; whether a trust anchor itself has expired.
+//! rustls-webpki and the checks in the `chain` module enforce (see
+//! `docs/CONFORMANCE.md`); OCSP.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

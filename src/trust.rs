@@ -59,6 +59,8 @@ pub struct TrustStore {
 struct StoredCrl {
     crl: std::sync::Arc<CertRevocationList<'static>>,
     number: CrlNumber,
+    /// thisUpdate, seconds since the epoch (`i64::MIN` if unreadable).
+    this_update: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +145,10 @@ impl TrustStore {
 
     /// Adds certificate revocation lists (PEM, any number, or one DER CRL).
     ///
+    /// One CRL per issuer is kept: the newest (by thisUpdate), whatever the order
+    /// they are added in, so an older CRL can never hide a newer revocation
+    /// (path validation consults only one CRL per issuer).
+    ///
     /// # Errors
     /// [`Error::TrustInput`] naming `source` if nothing parses as a CRL.
     pub fn add_crls(&mut self, bytes: &[u8], source: &str) -> Result<usize, Error> {
@@ -150,10 +156,21 @@ impl TrustStore {
         for der in &ders {
             let crl = OwnedCertRevocationList::from_der(der)
                 .map_err(|e| trust_input(source, format!("not a usable CRL: {e}")))?;
-            self.crls.push(StoredCrl {
+            let stored = StoredCrl {
                 crl: std::sync::Arc::new(CertRevocationList::from(crl)),
                 number: CrlNumber::read(der),
-            });
+                this_update: x509_parser::revocation_list::CertificateRevocationList::from_der(der)
+                    .map_or(i64::MIN, |(_, c)| c.last_update().timestamp()),
+            };
+            match self
+                .crls
+                .iter_mut()
+                .find(|c| c.crl.issuer() == stored.crl.issuer())
+            {
+                Some(existing) if existing.this_update >= stored.this_update => {}
+                Some(existing) => *existing = stored,
+                None => self.crls.push(stored),
+            }
         }
         Ok(ders.len())
     }
