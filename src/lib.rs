@@ -33,9 +33,10 @@
 //! ```
 //!
 //! What is *not* checked: anything about what the payload does once trusted
-//! (that is the vendor's signature's meaning); file timestamps, comments and
-//! extra fields other than zip64 and unicode-path; the archive comment (it is
-//! allowed and ignored); certificate policies and name constraints beyond what
+//! (that is the vendor's signature's meaning); file timestamps; the text of
+//! comments (allowed, and only searched for hidden ZIP records); file
+//! ownership (owner extra fields are refused); certificate policies and name
+//! constraints beyond what
 //! rustls-webpki and the checks in the `chain` module enforce (see
 //! `docs/CONFORMANCE.md`); OCSP.
 
