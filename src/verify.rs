@@ -272,6 +272,9 @@ impl Verifier {
         }
         .min(work.len())
         .max(1);
+        // Below a few MiB, starting threads costs more than it saves.
+        let total: u64 = work.iter().map(|(_, _, f)| f.size).sum();
+        let threads = if total < 8 << 20 { 1 } else { threads };
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let done = AtomicU64::new(0);
