@@ -19,7 +19,8 @@ pub struct Limits {
     /// Most certificates in one `signatures/NAME.pem`. Default 8.
     pub max_bundled_certificates: usize,
     /// Threads that hash payload entries of a seekable package; 0 (the default)
-    /// means the machine's available parallelism.
+    /// means the machine's available parallelism, or one thread when the payload
+    /// is under 8 MiB.
     pub threads: usize,
 }
 

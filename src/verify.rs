@@ -266,15 +266,16 @@ impl Verifier {
         work: &mut [(usize, &Entry, &FileEntry)],
     ) -> Result<u64, (Error, u64, u64)> {
         work.sort_by_key(|(i, _, f)| (std::cmp::Reverse(f.size), *i));
+        // Automatic: all cores, but one below a few MiB, where starting threads
+        // costs more than it saves.
+        let total: u64 = work.iter().map(|(_, _, f)| f.size).sum();
         let threads = match self.limits.threads {
+            0 if total < 8 << 20 => 1,
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n,
         }
         .min(work.len())
         .max(1);
-        // Below a few MiB, starting threads costs more than it saves.
-        let total: u64 = work.iter().map(|(_, _, f)| f.size).sum();
-        let threads = if total < 8 << 20 { 1 } else { threads };
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let done = AtomicU64::new(0);

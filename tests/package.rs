@@ -227,3 +227,42 @@ fn streaming_agrees_with_file_verification() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn parallel_hashing_gives_the_same_verdicts() {
+    // Four workers on packages of many entries: success, and a failure in one
+    // entry reported as such whatever the workers' timing.
+    let mut limits = Limits::default();
+    limits.threads = 4;
+    let v = verifier(trust_g2()).with_limits(limits);
+    let files: Vec<(String, Vec<u8>)> = (0..40)
+        .map(|i| (format!("data/f{i:02}"), vec![i as u8; 1000 + i * 997]))
+        .collect();
+    let mut b = pkgverify::PackageBuilder::new("p", "1");
+    for (path, data) in &files {
+        b = b.file(path, data.clone(), 0o644);
+    }
+    let (key, chain) = signer("signer-p256");
+    let good = build(
+        b.compression(pkgverify::Compression::Stored)
+            .signer("s", key, chain),
+    );
+    let p = v.verify_bytes(&good).unwrap();
+    assert_eq!(
+        p.bytes(),
+        files.iter().map(|(_, d)| d.len() as u64).sum::<u64>()
+    );
+    // Flip one byte inside the content of data/f17 (stored, so findable).
+    let needle = vec![17u8; 1000 + 17 * 997];
+    let at = good
+        .windows(needle.len())
+        .position(|w| w == &needle[..])
+        .unwrap();
+    for _ in 0..20 {
+        let mut bad = good.clone();
+        bad[at + 500] ^= 1;
+        let r = v.verify_bytes(&bad).unwrap_err();
+        assert_eq!(r.kind(), "digest_mismatch");
+        assert_eq!(r.error().path(), Some("data/f17"));
+    }
+}
