@@ -1,19 +1,23 @@
-//! The example verifier: `verify [--root FILE]... [--intermediates FILE]...
-//! [--crl FILE]... [--at RFC3339] [--json] PACKAGE`.
+//! The example verifier: `verify [--trust POLICY] [--root FILE]...
+//! [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--json | --quiet]
+//! [--list] PACKAGE`.
 //!
 //! PACKAGE is a path, or `-` for standard input, verified in one pass as it
-//! streams in (nothing is written anywhere).
+//! streams in (nothing is written anywhere). `--trust` reads a trust policy
+//! file (TOML, `docs/REPORT.md`); `--root`, `--intermediates` and `--crl` add
+//! to what it trusts.
 //!
 //! Exit status: 0 verified; 1 the package was rejected; 2 the caller's
-//! mistake (bad arguments, unreadable package path, unusable trust input).
-//! With `--json`, stdout is exactly one JSON object in every case.
+//! mistake (bad arguments, unreadable package path, unusable trust input or
+//! policy). With `--json`, stdout is exactly one JSON object in every case
+//! (`docs/REPORT.md`); with `--quiet`, nothing is printed.
 
 use std::fs::File;
 use std::io;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pkgverify::{Report, SignatureStatus, TrustStore, UnixTime, Verifier};
+use pkgverify::{Policy, Report, SignatureStatus, TrustStore, UnixTime, Verifier};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,7 +25,12 @@ use pkgverify::{Report, SignatureStatus, TrustStore, UnixTime, Verifier};
     about = "Verify a signed upgrade package before anything in it runs"
 )]
 struct Args {
-    /// Trust anchor certificates (PEM or DER); repeatable; at least one.
+    /// Trust policy file (TOML): anchors with trust windows, intermediates,
+    /// CRLs, signer rules, distrust list, threshold.
+    #[arg(long = "trust", value_name = "POLICY")]
+    trust: Option<String>,
+    /// Trust anchor certificates (PEM or DER); repeatable; at least one
+    /// unless --trust gives anchors.
     #[arg(long = "root", value_name = "FILE")]
     roots: Vec<String>,
     /// Vendor intermediates for path building, e.g. an advisory or cross-signed chain; repeatable.
@@ -34,8 +43,14 @@ struct Args {
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
     /// Print one JSON object instead of a human summary.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "quiet")]
     json: bool,
+    /// Print nothing; only the exit status tells.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Add every payload file (path, size, sha256, mode) to the report.
+    #[arg(long)]
+    list: bool,
     /// The package file, or - for standard input.
     #[arg(value_name = "PACKAGE")]
     package: String,
@@ -44,26 +59,51 @@ struct Args {
 /// The caller's mistake: exit 2.
 struct Usage(String);
 
+/// How the outcome is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Human,
+    Json,
+    Quiet,
+}
+
 fn main() -> ExitCode {
-    let json = std::env::args().any(|a| a == "--json");
+    let has = |flag: &str| std::env::args().any(|a| a == flag);
+    let early = if has("--quiet") || has("-q") {
+        Output::Quiet
+    } else if has("--json") {
+        Output::Json
+    } else {
+        Output::Human
+    };
     let args = match Args::try_parse() {
         Ok(a) => a,
-        Err(e) if !json || !e.use_stderr() => e.exit(),
-        Err(e) => return usage(true, Usage(e.to_string().trim().to_owned())),
+        Err(e) if early == Output::Human || !e.use_stderr() => e.exit(),
+        Err(e) => return usage(early, Usage(e.to_string().trim().to_owned())),
+    };
+    let output = if args.quiet {
+        Output::Quiet
+    } else if args.json {
+        Output::Json
+    } else {
+        Output::Human
     };
     let (verifier, package) = match setup(&args) {
         Ok(v) => v,
-        Err(u) => return usage(args.json, u),
+        Err(u) => return usage(output, u),
     };
     let result = match &package {
         Some(file) => verifier.verify_file(file),
         None => verifier.verify_reader(io::stdin().lock()),
     };
-    let report = Report::new(&result);
-    if args.json {
-        println!("{}", report.to_json());
-    } else {
-        print_human(&report);
+    let mut report = Report::new(&result);
+    if args.list {
+        report = report.with_file_list(&result);
+    }
+    match output {
+        Output::Json => println!("{}", report.to_json()),
+        Output::Human => print_human(&report),
+        Output::Quiet => {}
     }
     if report.verified {
         ExitCode::SUCCESS
@@ -74,10 +114,16 @@ fn main() -> ExitCode {
 
 /// The verifier, and the package file (`None`: standard input).
 fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
-    if args.roots.is_empty() {
-        return Err(Usage("at least one --root FILE is required".into()));
+    if args.roots.is_empty() && args.trust.is_none() {
+        return Err(Usage(
+            "at least one --root FILE (or a --trust POLICY) is required".into(),
+        ));
     }
     let mut trust = TrustStore::new();
+    let policy = match &args.trust {
+        Some(file) => Policy::load(file, &mut trust).map_err(|e| Usage(e.to_string()))?,
+        None => Policy::new(),
+    };
     for r in &args.roots {
         trust.load_anchors(r).map_err(|e| Usage(e.to_string()))?;
     }
@@ -104,15 +150,17 @@ fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
         }
         Some(file)
     };
-    Ok((Verifier::new(trust, time), package))
+    Ok((Verifier::new(trust, time).with_policy(policy), package))
 }
 
-fn usage(json: bool, Usage(message): Usage) -> ExitCode {
-    if json {
-        println!("{}", Report::failure("usage", message).to_json());
-    } else {
-        eprintln!("verify: {message}");
-        eprintln!("usage: verify [--root FILE]... [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--json] PACKAGE");
+fn usage(output: Output, Usage(message): Usage) -> ExitCode {
+    match output {
+        Output::Json => println!("{}", Report::failure("usage", message).to_json()),
+        Output::Human => {
+            eprintln!("verify: {message}");
+            eprintln!("usage: verify [--trust POLICY] [--root FILE]... [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--json | --quiet] [--list] PACKAGE");
+        }
+        Output::Quiet => {}
     }
     ExitCode::from(2)
 }
@@ -156,6 +204,13 @@ fn print_human(report: &Report) {
             "  {} files, {} bytes: every digest, size and mode matches the signed manifest",
             report.files, report.bytes
         );
+    }
+    for f in report.file_list.iter().flatten() {
+        let mode = f
+            .mode
+            .map(|m| format!("{m:04o}"))
+            .unwrap_or_else(|| "----".into());
+        println!("  {mode} {:>12} {} {}", f.size, f.sha256, f.path);
     }
     if let Some(e) = &report.error {
         let shown = report

@@ -152,6 +152,44 @@ pub enum Error {
         problem: String,
     },
 
+    /// The signer chains to a trust anchor, but the trust policy does not
+    /// allow it: no `[[signers]]` rule matches, its issuing CA is not among
+    /// `allowed_issuers`, or its signature algorithm is not accepted.
+    #[error(
+        "signature {signature:?}: signer {signer:?} is not allowed by the trust policy: {problem}"
+    )]
+    SignerNotAllowed {
+        /// The signature name.
+        signature: String,
+        /// The signer certificate's subject.
+        signer: String,
+        /// Which rule it fails.
+        problem: String,
+    },
+    /// A certificate on the signer's path is on the trust policy's distrust
+    /// list (by certificate or public-key SHA-256).
+    #[error("signature {signature:?}: certificate {certificate:?} is distrusted by the trust policy ({fingerprint})")]
+    CertificateDistrusted {
+        /// The signature name.
+        signature: String,
+        /// The distrusted certificate's subject.
+        certificate: String,
+        /// The listed fingerprint that matched, e.g. `key sha256:ab12...`.
+        fingerprint: String,
+    },
+    /// Fewer distinct trusted signers (different keys) than the trust policy's `threshold`.
+    #[error(
+        "{trusted} distinct trusted signer(s) where the trust policy requires {required}{detail}"
+    )]
+    ThresholdNotMet {
+        /// The policy's threshold.
+        required: usize,
+        /// Distinct trusted signer keys found.
+        trusted: usize,
+        /// The trusted signatures and why the others do not count.
+        detail: String,
+    },
+
     // ---- content -----------------------------------------------------------
     /// A payload file is in the archive but not in the manifest.
     #[error("entry {path:?} is in the archive but not listed in the manifest")]
@@ -207,6 +245,17 @@ pub enum Error {
         /// What is wrong with it.
         problem: String,
     },
+    /// A trust policy file is not valid: bad TOML, an unknown key, a wrong
+    /// type or value.
+    #[error("trust policy {source_name:?}{}: {problem}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    PolicyInvalid {
+        /// The policy file or label.
+        source_name: String,
+        /// The 1-based line of the offending key or value, when known.
+        line: Option<usize>,
+        /// What is wrong.
+        problem: String,
+    },
     /// Reading the package or a trust input failed.
     #[error("cannot read {what:?}")]
     Io {
@@ -237,12 +286,16 @@ impl Error {
             Self::CertificateNotYetValid { .. } => "certificate_not_yet_valid",
             Self::CertificateRevoked { .. } => "certificate_revoked",
             Self::WrongKeyUsage { .. } => "wrong_key_usage",
+            Self::SignerNotAllowed { .. } => "signer_not_allowed",
+            Self::CertificateDistrusted { .. } => "certificate_distrusted",
+            Self::ThresholdNotMet { .. } => "threshold_not_met",
             Self::UnlistedEntry { .. } => "unlisted_entry",
             Self::MissingEntry { .. } => "missing_entry",
             Self::SizeMismatch { .. } => "size_mismatch",
             Self::DigestMismatch { .. } => "digest_mismatch",
             Self::ModeMismatch { .. } => "mode_mismatch",
             Self::TrustInput { .. } => "trust_input",
+            Self::PolicyInvalid { .. } => "policy_invalid",
             Self::Io { .. } => "io",
         }
     }
@@ -274,7 +327,9 @@ impl Error {
             | Self::CertificateExpired { signature, .. }
             | Self::CertificateNotYetValid { signature, .. }
             | Self::CertificateRevoked { signature, .. }
-            | Self::WrongKeyUsage { signature, .. } => Some(signature),
+            | Self::WrongKeyUsage { signature, .. }
+            | Self::SignerNotAllowed { signature, .. }
+            | Self::CertificateDistrusted { signature, .. } => Some(signature),
             Self::SignatureMissing { signature } => signature.as_deref(),
             _ => None,
         }

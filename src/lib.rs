@@ -54,6 +54,7 @@ mod limits;
 mod manifest;
 mod pack;
 mod path;
+mod policy;
 mod report;
 mod signature;
 mod stream;
@@ -69,11 +70,14 @@ pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
 pub use limits::Limits;
 pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
 pub use pack::{Compression, PackageBuilder};
-pub use report::{PackageId, Problem, Report, SignatureReport, SignatureStatus};
+pub use policy::{Fingerprint, PackageIntermediates, Policy, SignerRule};
+pub use report::{
+    FileReport, PackageId, Problem, Report, SignatureReport, SignatureStatus, REPORT_SCHEMA_VERSION,
+};
 pub use rustls_pki_types::UnixTime;
 pub use signature::{Algorithm, SigningKey};
 pub use time::parse_rfc3339;
-pub use trust::{CertInfo, TrustStore};
+pub use trust::{AnchorWindow, CertInfo, CrlExpiration, TrustStore};
 pub use verify::{Rejection, VerifiedPackage, Verifier};
 
 /// The README's Rust example is compiled as a doctest.

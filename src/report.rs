@@ -70,9 +70,30 @@ pub struct PackageId {
     pub version: String,
 }
 
+/// The version of the report's JSON shape (`schema_version`), documented in
+/// `docs/REPORT.md` with a JSON Schema in `docs/report.schema.json`. Adding an
+/// optional field keeps it; removing or changing one raises it.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// One payload file of a verified package, as `--list` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileReport {
+    /// Its path in the package.
+    pub path: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// Its unix permission bits, if the manifest fixes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+}
+
 /// The whole verdict, as the example verifier's `--json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// [`REPORT_SCHEMA_VERSION`].
+    pub schema_version: u32,
     /// Whether the package verified.
     pub verified: bool,
     /// Name and version, when an authenticated manifest gave them.
@@ -87,6 +108,10 @@ pub struct Report {
     /// The failure, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Problem>,
+    /// Every payload file, when asked for ([`Report::with_file_list`]) and
+    /// the package verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_list: Option<Vec<FileReport>>,
 }
 
 impl Report {
@@ -94,6 +119,7 @@ impl Report {
     pub fn new(result: &Result<VerifiedPackage, Rejection>) -> Self {
         match result {
             Ok(p) => Self {
+                schema_version: REPORT_SCHEMA_VERSION,
                 verified: true,
                 package: Some(PackageId {
                     name: p.manifest().package().name.clone(),
@@ -103,10 +129,12 @@ impl Report {
                 files: p.manifest().files().len() as u64,
                 bytes: p.bytes(),
                 error: None,
+                file_list: None,
             },
             Err(r) => {
                 let (files, bytes) = r.progress();
                 Self {
+                    schema_version: REPORT_SCHEMA_VERSION,
                     verified: false,
                     package: r.package().map(|p| PackageId {
                         name: p.name.clone(),
@@ -116,6 +144,7 @@ impl Report {
                     files,
                     bytes,
                     error: Some(Problem::from(r.error())),
+                    file_list: None,
                 }
             }
         }
@@ -124,6 +153,7 @@ impl Report {
     /// A report for a failure before any package was read (e.g. a usage error).
     pub fn failure(kind: &'static str, message: String) -> Self {
         Self {
+            schema_version: REPORT_SCHEMA_VERSION,
             verified: false,
             package: None,
             signatures: Vec::new(),
@@ -134,7 +164,29 @@ impl Report {
                 message,
                 path: None,
             }),
+            file_list: None,
         }
+    }
+
+    /// Adds every payload file (path, size, SHA-256, mode) of a verified
+    /// package; a rejected package's list is not authenticated and is not added.
+    #[must_use]
+    pub fn with_file_list(mut self, result: &Result<VerifiedPackage, Rejection>) -> Self {
+        if let Ok(p) = result {
+            self.file_list = Some(
+                p.manifest()
+                    .files()
+                    .iter()
+                    .map(|f| FileReport {
+                        path: f.path.clone(),
+                        size: f.size,
+                        sha256: crate::hex(&f.sha256),
+                        mode: f.mode,
+                    })
+                    .collect(),
+            );
+        }
+        self
     }
 
     /// The report as one line of JSON.

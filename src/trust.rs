@@ -53,6 +53,50 @@ pub struct TrustStore {
     intermediates: Vec<CertificateDer<'static>>,
     crls: Vec<StoredCrl>,
     anchor_policy: AnchorPolicy,
+    crl_expiration: CrlExpiration,
+}
+
+/// When the operator trusts an anchor: the rotation grace period of a trust
+/// policy ("trust root G1 until 2027-03-31"). Outside its window an anchor is
+/// not used for path building at all, and an explanation says so.
+///
+/// This bounds the operator's trust, independently of the anchor
+/// certificate's own validity (which [`AnchorPolicy`] checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AnchorWindow {
+    /// Trusted from this time on (inclusive); `None`: no lower bound.
+    pub not_before: Option<UnixTime>,
+    /// Trusted until this time (exclusive); `None`: no upper bound.
+    pub not_after: Option<UnixTime>,
+}
+
+impl AnchorWindow {
+    /// No bounds: the anchor is trusted at every time.
+    pub const ALWAYS: Self = Self {
+        not_before: None,
+        not_after: None,
+    };
+
+    /// Whether `time` is inside the window.
+    pub fn contains(&self, time: UnixTime) -> bool {
+        self.not_before.is_none_or(|b| time >= b) && self.not_after.is_none_or(|a| time < a)
+    }
+}
+
+/// What a CRL past its nextUpdate means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CrlExpiration {
+    /// The default: a CRL past its nextUpdate leaves the status of the
+    /// certificates it covers unknown, which rejects the signer
+    /// (rustls-webpki's `ExpirationPolicy::Enforce`).
+    #[default]
+    Enforce,
+    /// CAUTION: a CRL past its nextUpdate is used as if it were current. A
+    /// revocation issued after it is not seen, so a compromised signer stays
+    /// trusted until a fresh CRL is loaded. Only for offline sites that
+    /// cannot fetch CRLs on time and accept that risk knowingly.
+    Ignore,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +111,9 @@ struct StoredCrl {
 struct Anchor {
     cert: CertificateDer<'static>,
     anchor: TrustAnchor<'static>,
+    /// The name a trust policy gave it (else the file it came from).
+    label: String,
+    window: AnchorWindow,
 }
 
 /// A certificate as reports show it.
@@ -84,6 +131,8 @@ pub struct CertInfo {
     pub not_after: String,
     /// SHA-256 of the DER certificate, hex.
     pub sha256: String,
+    /// SHA-256 of its DER SubjectPublicKeyInfo, hex (what a policy pins as a key).
+    pub public_key_sha256: String,
 }
 
 impl CertInfo {
@@ -97,14 +146,9 @@ impl CertInfo {
             not_before: format_secs(c.validity().not_before.timestamp()),
             not_after: format_secs(c.validity().not_after.timestamp()),
             sha256: crate::hex(&Sha256::digest(der)),
+            public_key_sha256: crate::hex(&Sha256::digest(c.public_key().raw)),
         })
     }
-}
-
-/// A successfully validated chain: subjects from the signer up to the anchor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ValidChain {
-    pub subjects: Vec<String>,
 }
 
 impl TrustStore {
@@ -119,6 +163,22 @@ impl TrustStore {
     /// [`Error::TrustInput`] naming `source` if nothing parses as a certificate
     /// or a certificate cannot serve as an anchor.
     pub fn add_anchors(&mut self, bytes: &[u8], source: &str) -> Result<usize, Error> {
+        self.add_anchors_within(bytes, source, AnchorWindow::ALWAYS)
+    }
+
+    /// Adds trust anchors (as [`TrustStore::add_anchors`]) that are trusted
+    /// only within `window`; `label` names them in errors and explanations
+    /// (a trust policy passes the anchor's name).
+    ///
+    /// # Errors
+    /// As [`TrustStore::add_anchors`].
+    pub fn add_anchors_within(
+        &mut self,
+        bytes: &[u8],
+        label: &str,
+        window: AnchorWindow,
+    ) -> Result<usize, Error> {
+        let source = label;
         let certs = parse_certs(bytes, source)?;
         for cert in &certs {
             let anchor = webpki::anchor_from_trusted_cert(cert)
@@ -127,6 +187,8 @@ impl TrustStore {
             self.anchors.push(Anchor {
                 cert: cert.clone(),
                 anchor,
+                label: label.to_owned(),
+                window,
             });
         }
         Ok(certs.len())
@@ -215,6 +277,23 @@ impl TrustStore {
         self.anchor_policy
     }
 
+    /// Sets what a CRL past its nextUpdate means (the default is
+    /// [`CrlExpiration::Enforce`]; see there for the opt-out's risk).
+    #[must_use]
+    pub fn with_crl_expiration(mut self, expiration: CrlExpiration) -> Self {
+        self.crl_expiration = expiration;
+        self
+    }
+
+    /// What a CRL past its nextUpdate means.
+    pub fn crl_expiration(&self) -> CrlExpiration {
+        self.crl_expiration
+    }
+
+    pub(crate) fn set_crl_expiration(&mut self, expiration: CrlExpiration) {
+        self.crl_expiration = expiration;
+    }
+
     /// Number of trust anchors.
     pub fn anchor_count(&self) -> usize {
         self.anchors.len()
@@ -259,7 +338,13 @@ impl TrustStore {
         if options.usage == Usage::CodeSigning && !has_code_signing_eku(end_entity) {
             return Err(ChainError::UsageMissing(Usage::CodeSigning));
         }
-        let anchors: Vec<TrustAnchor<'_>> = self.anchors.iter().map(|a| a.anchor.clone()).collect();
+        // Anchors outside their trust window take no part in path building.
+        let active: Vec<&Anchor> = self
+            .anchors
+            .iter()
+            .filter(|a| a.window.contains(time))
+            .collect();
+        let anchors: Vec<TrustAnchor<'_>> = active.iter().map(|a| a.anchor.clone()).collect();
         let pool: Vec<CertificateDer<'_>> = intermediates
             .iter()
             .map(|c| CertificateDer::from(c.as_ref()))
@@ -277,7 +362,10 @@ impl TrustStore {
         let revocation = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
             b.with_depth(RevocationCheckDepth::Chain)
                 .with_status_policy(status)
-                .with_expiration_policy(ExpirationPolicy::Enforce)
+                .with_expiration_policy(match self.crl_expiration {
+                    CrlExpiration::Enforce => ExpirationPolicy::Enforce,
+                    CrlExpiration::Ignore => ExpirationPolicy::Ignore,
+                })
                 .build()
         });
         if revocation.is_none() && options.revocation == RevocationPolicy::Required {
@@ -289,7 +377,7 @@ impl TrustStore {
             self.anchor_policy,
             time,
             &anchors,
-            self.anchors.iter().map(|a| a.cert.as_ref()).collect(),
+            active.iter().map(|a| a.cert.as_ref()).collect(),
             self.crls
                 .iter()
                 .map(|c| (c.crl.issuer(), c.number))
@@ -313,7 +401,7 @@ impl TrustStore {
                 certificates.extend(path.intermediate_certificates().map(|c| c.der().to_vec()));
                 let top = check
                     .accepted_anchor()
-                    .and_then(|i| self.anchors.get(i))
+                    .and_then(|i| active.get(i))
                     .map(|a| a.cert.to_vec())
                     .unwrap_or_default();
                 certificates.push(top);
@@ -335,19 +423,38 @@ impl TrustStore {
 
     /// Validates `signer` (with the package's `bundled` certificates) for code
     /// signing at `time`. `signature` names the signature in errors.
+    #[cfg(test)]
     pub(crate) fn validate(
         &self,
         signature: &str,
         signer: &CertificateDer<'_>,
         bundled: &[CertificateDer<'_>],
         time: UnixTime,
-    ) -> Result<ValidChain, Error> {
-        match self.validate_chain(signer, bundled, time, &ChainOptions::code_signing()) {
-            Ok(chain) => Ok(ValidChain {
-                subjects: chain.subjects().to_vec(),
-            }),
-            Err(e) => Err(self.explain(signature, signer, bundled, time, e)),
-        }
+    ) -> Result<ValidatedChain, Error> {
+        self.validate_with(
+            signature,
+            signer,
+            bundled,
+            0,
+            time,
+            &ChainOptions::code_signing(),
+        )
+    }
+
+    /// Validates `signer` (with the package's `bundled` certificates) at
+    /// `time` as `options` say. `withheld` counts bundled certificates a trust
+    /// policy kept from path building, for the explanation.
+    pub(crate) fn validate_with(
+        &self,
+        signature: &str,
+        signer: &CertificateDer<'_>,
+        bundled: &[CertificateDer<'_>],
+        withheld: usize,
+        time: UnixTime,
+        options: &ChainOptions,
+    ) -> Result<ValidatedChain, Error> {
+        self.validate_chain(signer, bundled, time, options)
+            .map_err(|e| self.explain(signature, signer, bundled, withheld, time, e))
     }
 
     /// The one place chain errors (webpki's and ours) become the package
@@ -357,6 +464,7 @@ impl TrustStore {
         signature: &str,
         signer: &CertificateDer<'_>,
         bundled: &[CertificateDer<'_>],
+        withheld: usize,
         time: UnixTime,
         err: ChainError,
     ) -> Error {
@@ -376,7 +484,7 @@ impl TrustStore {
                 problem,
             } => return rejected(signature, signer, time, certificate, role, problem),
         };
-        let walk = Walk::new(self, signer, bundled);
+        let walk = Walk::new(self, signer, bundled, withheld, time);
         let signer_subject = subject_of(signer);
         let at = format_unix(time);
         let untrusted = |explanation: String| Error::UntrustedSigner {
@@ -625,6 +733,11 @@ struct Walk {
     other_keys: Vec<(String, Origin)>,
     offered_package: usize,
     offered_store: usize,
+    /// Bundled certificates the trust policy kept from path building.
+    withheld: usize,
+    /// The walk ended at an anchor the policy does not trust at this time:
+    /// its label, subject, and why (its window).
+    outside_window: Option<String>,
 }
 
 impl Walk {
@@ -632,6 +745,8 @@ impl Walk {
         store: &TrustStore,
         signer: &CertificateDer<'_>,
         bundled: &[CertificateDer<'_>],
+        withheld: usize,
+        time: UnixTime,
     ) -> Self {
         let mut pool: Vec<Node> = bundled
             .iter()
@@ -643,10 +758,15 @@ impl Walk {
                     .filter_map(|c| Node::parse(c, Origin::Store)),
             )
             .collect();
-        let anchors: Vec<Node> = store
-            .anchors
+        let (active, inactive): (Vec<&Anchor>, Vec<&Anchor>) =
+            store.anchors.iter().partition(|a| a.window.contains(time));
+        let anchors: Vec<Node> = active
             .iter()
             .filter_map(|a| Node::parse(&a.cert, Origin::Anchor))
+            .collect();
+        let inactive: Vec<(Node, &Anchor)> = inactive
+            .into_iter()
+            .filter_map(|a| Node::parse(&a.cert, Origin::Anchor).map(|n| (n, a)))
             .collect();
         let mut walk = Self {
             path: Node::parse(signer, Origin::Signer).into_iter().collect(),
@@ -654,11 +774,17 @@ impl Walk {
             other_keys: Vec::new(),
             offered_package: bundled.len(),
             offered_store: store.intermediates.len(),
+            withheld,
+            outside_window: None,
         };
         // Bounded: each step removes one certificate from the pool.
         while let Some(last) = walk.path.last() {
             if anchors.iter().any(|a| a.issued(last)) {
                 walk.reached_anchor = true;
+                break;
+            }
+            if let Some((node, anchor)) = inactive.iter().find(|(n, _)| n.issued(last)) {
+                walk.outside_window = Some(window_text(anchor, &node.subject, time));
                 break;
             }
             walk.other_keys = anchors
@@ -705,13 +831,24 @@ impl Walk {
                 self.path_text()
             );
         }
+        if let Some(window) = &self.outside_window {
+            return format!("{window}; {}", self.path_text());
+        }
         let aki = last
             .aki
             .as_ref()
             .map(|k| format!(" (authority key id {})", crate::hex(k)))
             .unwrap_or_default();
+        let withheld = if self.withheld > 0 {
+            format!(
+                ", {} more bundled but not used (trust policy: package_intermediates = false)",
+                self.withheld
+            )
+        } else {
+            String::new()
+        };
         let mut text = format!(
-            "the issuer of {:?}, {:?}{aki}, is neither a trust anchor nor among the supplied intermediates ({} bundled in the package, {} from the trust store); {}",
+            "the issuer of {:?}, {:?}{aki}, is neither a trust anchor nor among the supplied intermediates ({} bundled in the package{withheld}, {} from the trust store); {}",
             last.subject,
             last.issuer,
             self.offered_package,
@@ -735,6 +872,28 @@ impl Walk {
             );
         }
         text
+    }
+}
+
+/// Why an anchor is not trusted at `time`: "trust in anchor X ended at T (policy)".
+fn window_text(anchor: &Anchor, subject: &str, time: UnixTime) -> String {
+    let who = if anchor.label == subject {
+        format!("{subject:?}")
+    } else {
+        format!("{:?} ({subject:?})", anchor.label)
+    };
+    match (anchor.window.not_before, anchor.window.not_after) {
+        (Some(b), _) if time < b => format!(
+            "the path reaches trust anchor {who}, but trust in it begins at {} (trust policy not_before; verification time {})",
+            format_unix(b),
+            format_unix(time)
+        ),
+        (_, Some(a)) => format!(
+            "the path reaches trust anchor {who}, but trust in it ended at {} (trust policy not_after, the rotation deadline; verification time {})",
+            format_unix(a),
+            format_unix(time)
+        ),
+        _ => format!("the path reaches trust anchor {who}, which is not trusted at {}", format_unix(time)),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::archive::{self, Entry, FileSource, Source};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::manifest::{FileEntry, Manifest, PackageInfo};
+use crate::policy::Policy;
 use crate::report::{Problem, SignatureReport, SignatureStatus};
 use crate::signature;
 use crate::trust::{self, CertInfo, TrustStore};
@@ -24,6 +25,7 @@ use crate::trust::{self, CertInfo, TrustStore};
 #[derive(Debug, Clone)]
 pub struct Verifier {
     trust: TrustStore,
+    policy: Policy,
     time: UnixTime,
     limits: Limits,
 }
@@ -137,9 +139,17 @@ impl Verifier {
     pub fn new(trust: TrustStore, time: UnixTime) -> Self {
         Self {
             trust,
+            policy: Policy::default(),
             time,
             limits: Limits::default(),
         }
+    }
+
+    /// Applies a trust policy (see [`Policy`]) on top of the trust store.
+    #[must_use]
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
     }
 
     pub(crate) fn limits(&self) -> &Limits {
@@ -348,6 +358,49 @@ impl Verifier {
         let mut invalid = None;
         let mut best_untrusted: Option<Error> = None;
         let mut trusted = false;
+        // Distinct trusted signer keys, for the policy's threshold.
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        for (report, _) in &outcomes {
+            if report.status == SignatureStatus::Trusted {
+                let key = report
+                    .signer
+                    .as_ref()
+                    .map_or(report.name.as_str(), |s| s.public_key_sha256.as_str());
+                if !keys.iter().any(|(k, _)| *k == key) {
+                    keys.push((key, &report.name));
+                }
+            }
+        }
+        let threshold = (keys.len() < self.policy.required_signers()).then(|| {
+            let mut detail: Vec<String> = keys
+                .iter()
+                .map(|(_, name)| format!("signature {name:?} trusted"))
+                .collect();
+            for (r, _) in &outcomes {
+                match (&r.status, &r.problem) {
+                    (SignatureStatus::Trusted, _) if !keys.iter().any(|(_, n)| *n == r.name) => {
+                        detail.push(format!(
+                            "signature {:?} trusted, but by the same key as another",
+                            r.name
+                        ))
+                    }
+                    (_, Some(p)) => detail.push(format!(
+                        "signature {:?} does not count: [{}] {}",
+                        r.name, p.kind, p.message
+                    )),
+                    _ => {}
+                }
+            }
+            Error::ThresholdNotMet {
+                required: self.policy.required_signers(),
+                trusted: keys.len(),
+                detail: if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", detail.join("; "))
+                },
+            }
+        });
         for (report, error) in outcomes {
             match (report.status, error) {
                 (SignatureStatus::Trusted, _) => trusted = true,
@@ -369,6 +422,9 @@ impl Verifier {
             return Err(reject(
                 best_untrusted.unwrap_or(Error::SignatureMissing { signature: None }),
             ));
+        }
+        if let Some(e) = threshold {
+            return Err(reject(e));
         }
         let manifest = Manifest::parse(manifest).map_err(reject)?;
         Ok(Authenticated {
@@ -417,9 +473,18 @@ impl Verifier {
             let alg = signature::verify(&ee, manifest, sig).map_err(|p| invalid(p.into()))?;
             report.algorithm = Some(alg.name());
             report.status = SignatureStatus::Untrusted;
-            let chain = self.trust.validate(name, signer, bundled, self.time)?;
+            let (offered, withheld) = if self.policy.uses_package_intermediates() {
+                (bundled, 0)
+            } else {
+                (&[][..], bundled.len())
+            };
+            let options = crate::ChainOptions::code_signing().usage(self.policy.required_usage());
+            let chain = self
+                .trust
+                .validate_with(name, signer, offered, withheld, self.time, &options)?;
+            self.policy.judge(name, alg, &chain)?;
             report.status = SignatureStatus::Trusted;
-            report.chain = chain.subjects;
+            report.chain = chain.subjects().to_vec();
             Ok(())
         })();
         match result {
@@ -556,6 +621,8 @@ fn hash_entry<S: Source + ?Sized>(
 /// How specific a chain failure is: the package's error is the most specific among its signatures.
 fn rank(e: &Error) -> u8 {
     match e {
+        Error::CertificateDistrusted { .. } => 7,
+        Error::SignerNotAllowed { .. } => 6,
         Error::CertificateRevoked { .. } => 5,
         Error::CertificateExpired { .. } => 4,
         Error::CertificateNotYetValid { .. } => 3,

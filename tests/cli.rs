@@ -217,7 +217,14 @@ fn demo_json_has_the_documented_shape() {
     let v = json(&out);
     assert_eq!(
         keys(&v),
-        ["bytes", "files", "package", "signatures", "verified"],
+        [
+            "bytes",
+            "files",
+            "package",
+            "schema_version",
+            "signatures",
+            "verified"
+        ],
         "no error key on success: {v:#}"
     );
     assert_eq!(v["verified"], true);
@@ -244,6 +251,7 @@ fn demo_json_has_the_documented_shape() {
             "issuer",
             "not_after",
             "not_before",
+            "public_key_sha256",
             "serial",
             "sha256",
             "subject"

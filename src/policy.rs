@@ -1,0 +1,700 @@
+//! The operator's trust policy: what, beyond a valid chain, a signature needs
+//! to count, and the TOML file that says it.
+//!
+//! A [`TrustStore`] answers "does this signer chain to an anchor at this
+//! time?". A [`Policy`] then decides, in one place
+//! ([`Policy::judge`] for each signature, [`Policy::threshold`] for the
+//! package), whether a signer with a valid chain is accepted: distrusted
+//! certificates or keys, accepted signature algorithms, allowed issuing CAs,
+//! allowed signer identities, and how many distinct signers are needed. What
+//! must be decided during path building lives in the store, set from the same
+//! file: anchor trust windows (the rotation grace period), the vendor's
+//! intermediates and CRLs, and CRL freshness; whether a package's bundled
+//! intermediates may be used, and the required EKU, are passed to path
+//! building by the verifier.
+//!
+//! The file format is documented in `docs/REPORT.md` ("Trust policy file").
+
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::UnixTime;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::chain::{Usage, ValidatedChain};
+use crate::error::Error;
+use crate::signature::Algorithm;
+use crate::trust::{AnchorWindow, CrlExpiration, TrustStore};
+
+/// A SHA-256 fingerprint of a certificate (its DER) or of its public key
+/// (its DER SubjectPublicKeyInfo). A listed fingerprint matches either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// Parses 64 hex digits, optionally prefixed `sha256:` and optionally
+    /// separated by `:` (as `openssl x509 -fingerprint -sha256` prints them).
+    pub fn parse(text: &str) -> Option<Self> {
+        let hex: String = text
+            .strip_prefix("sha256:")
+            .unwrap_or(text)
+            .chars()
+            .filter(|c| *c != ':')
+            .collect();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Self(out))
+    }
+
+    /// The certificate's own fingerprint (SHA-256 of its DER).
+    pub fn of_certificate(der: &[u8]) -> Self {
+        Self(Sha256::digest(der).into())
+    }
+
+    /// The fingerprint of the certificate's public key (SHA-256 of its DER
+    /// SubjectPublicKeyInfo); `None` if the certificate cannot be read.
+    pub fn of_public_key(der: &[u8]) -> Option<Self> {
+        let (_, c) = X509Certificate::from_der(der).ok()?;
+        Some(Self(Sha256::digest(c.public_key().raw).into()))
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sha256:{}", crate::hex(&self.0))
+    }
+}
+
+/// Whether certificates bundled inside a package may be used to build the
+/// signer's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PackageIntermediates {
+    /// The default: a package's bundled certificates are offered to path
+    /// building, after which the trust store's own intermediates follow.
+    /// Any CA the anchors certify can then sign accepted packages.
+    #[default]
+    Use,
+    /// Only the trust store's intermediates count: a bundled chain cannot let
+    /// a sibling CA under the same root sign accepted packages.
+    Ignore,
+}
+
+/// One allowed signer identity: every field given must match the signer
+/// certificate; a signer is allowed when any rule matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignerRule {
+    organization: Option<String>,
+    common_name: Option<String>,
+    sha256: Option<Fingerprint>,
+}
+
+impl SignerRule {
+    /// A rule that matches every signer until fields are set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The subject must have an organization (O) equal to `o`.
+    #[must_use]
+    pub fn organization(mut self, o: impl Into<String>) -> Self {
+        self.organization = Some(o.into());
+        self
+    }
+
+    /// The subject must have a common name (CN) matching `pattern`, in which
+    /// `*` stands for any run of characters (`"DTEN * Code Signing *"`).
+    #[must_use]
+    pub fn common_name(mut self, pattern: impl Into<String>) -> Self {
+        self.common_name = Some(pattern.into());
+        self
+    }
+
+    /// The signer certificate, or its public key, must have this fingerprint.
+    #[must_use]
+    pub fn sha256(mut self, fingerprint: Fingerprint) -> Self {
+        self.sha256 = Some(fingerprint);
+        self
+    }
+
+    fn matches(&self, signer: &Signer) -> bool {
+        self.organization
+            .as_ref()
+            .is_none_or(|o| signer.organizations.iter().any(|s| s == o))
+            && self
+                .common_name
+                .as_ref()
+                .is_none_or(|p| signer.common_names.iter().any(|cn| glob(p, cn)))
+            && self.sha256.is_none_or(|f| signer.matches(f))
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(o) = &self.organization {
+            parts.push(format!("organization {o:?}"));
+        }
+        if let Some(cn) = &self.common_name {
+            parts.push(format!("common name {cn:?}"));
+        }
+        if let Some(f) = &self.sha256 {
+            parts.push(format!("fingerprint {f}"));
+        }
+        if parts.is_empty() {
+            "any signer".into()
+        } else {
+            parts.join(" and ")
+        }
+    }
+}
+
+/// What a signature needs, beyond a valid chain, to count; and how many must.
+///
+/// The default accepts what a bare [`TrustStore`] accepts: package
+/// intermediates used, any issuing CA, any signer, nothing distrusted, one
+/// trusted signature, code signing, every supported algorithm.
+///
+/// ```
+/// use pkgverify::{Fingerprint, PackageIntermediates, Policy, SignerRule};
+///
+/// let policy = Policy::new()
+///     .package_intermediates(PackageIntermediates::Ignore)
+///     .allow_signer(SignerRule::new().organization("DTEN Test Vendor (example)"))
+///     .distrust(Fingerprint::parse(&"ab".repeat(32)).unwrap())
+///     .threshold(2);
+/// assert_eq!(policy.required_signers(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    package_intermediates: PackageIntermediates,
+    allowed_issuers: Vec<Fingerprint>,
+    signers: Vec<SignerRule>,
+    distrust: Vec<Fingerprint>,
+    threshold: usize,
+    usage: Usage,
+    algorithms: Option<Vec<Algorithm>>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            package_intermediates: PackageIntermediates::Use,
+            allowed_issuers: Vec::new(),
+            signers: Vec::new(),
+            distrust: Vec::new(),
+            threshold: 1,
+            usage: Usage::CodeSigning,
+            algorithms: None,
+        }
+    }
+}
+
+impl Policy {
+    /// The default policy (see [`Policy`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a package's bundled intermediates may be used for path building.
+    #[must_use]
+    pub fn package_intermediates(mut self, use_them: PackageIntermediates) -> Self {
+        self.package_intermediates = use_them;
+        self
+    }
+
+    /// Allows an issuing CA (the certificate that issued the signer), by its
+    /// certificate or key fingerprint. Once any is allowed, a signer issued
+    /// by another CA is `signer_not_allowed`.
+    #[must_use]
+    pub fn allow_issuer(mut self, fingerprint: Fingerprint) -> Self {
+        self.allowed_issuers.push(fingerprint);
+        self
+    }
+
+    /// Allows signers matching `rule`. Once any rule is given, a signer
+    /// matching none is `signer_not_allowed`.
+    #[must_use]
+    pub fn allow_signer(mut self, rule: SignerRule) -> Self {
+        self.signers.push(rule);
+        self
+    }
+
+    /// Distrusts a certificate or key (a retired or compromised CA or
+    /// signer): a path through it is `certificate_distrusted`.
+    #[must_use]
+    pub fn distrust(mut self, fingerprint: Fingerprint) -> Self {
+        self.distrust.push(fingerprint);
+        self
+    }
+
+    /// Requires `n` distinct trusted signers (different public keys) on the
+    /// manifest (at least 1; 0 is taken as 1).
+    #[must_use]
+    pub fn threshold(mut self, n: usize) -> Self {
+        self.threshold = n.max(1);
+        self
+    }
+
+    /// The extended key usage a signer must have (default code signing).
+    #[must_use]
+    pub fn usage(mut self, usage: Usage) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// Accepts only these algorithms for signatures over the manifest; a
+    /// signature made with another is `signer_not_allowed`.
+    #[must_use]
+    pub fn algorithms(mut self, algorithms: Vec<Algorithm>) -> Self {
+        self.algorithms = Some(algorithms);
+        self
+    }
+
+    /// Distinct trusted signers required.
+    pub fn required_signers(&self) -> usize {
+        self.threshold
+    }
+
+    /// The required extended key usage.
+    pub fn required_usage(&self) -> Usage {
+        self.usage
+    }
+
+    /// Whether bundled intermediates are used for path building.
+    pub fn uses_package_intermediates(&self) -> bool {
+        self.package_intermediates == PackageIntermediates::Use
+    }
+
+    /// Reads a policy file: adds its anchors (with their windows),
+    /// intermediates and CRLs to `trust` and sets its CRL freshness rule
+    /// there, and returns the rest. Paths in the file are relative to it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read; [`Error::PolicyInvalid`]
+    /// with the line for bad TOML, an unknown key or a bad value; the
+    /// errors of [`TrustStore::add_anchors`] and the like for the files it
+    /// names.
+    pub fn load(path: impl AsRef<Path>, trust: &mut TrustStore) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(name.clone(), e))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::from_toml(&text, base, &name, trust)
+    }
+
+    /// As [`Policy::load`], from TOML text; paths in it are relative to
+    /// `base`, and `source` names it in errors.
+    ///
+    /// # Errors
+    /// As [`Policy::load`].
+    pub fn from_toml(
+        text: &str,
+        base: &Path,
+        source: &str,
+        trust: &mut TrustStore,
+    ) -> Result<Self, Error> {
+        let bad = |span: Option<std::ops::Range<usize>>, problem: String| Error::PolicyInvalid {
+            source_name: source.into(),
+            line: span.map(|s| line_of(text, s.start)),
+            problem,
+        };
+        let file: PolicyFile =
+            toml::from_str(text).map_err(|e| bad(e.span(), e.message().trim().to_owned()))?;
+        if file.version != 1 {
+            return Err(bad(
+                None,
+                format!("version {} is not supported (1 is)", file.version),
+            ));
+        }
+        let path_of = |p: &toml::Spanned<String>| -> PathBuf { base.join(p.get_ref()) };
+        let read = |p: &toml::Spanned<String>| {
+            std::fs::read(path_of(p)).map_err(|e| {
+                bad(
+                    Some(p.span()),
+                    format!("cannot read {}: {e}", path_of(p).display()),
+                )
+            })
+        };
+        let fingerprint = |f: &toml::Spanned<String>| {
+            Fingerprint::parse(f.get_ref()).ok_or_else(|| {
+                bad(
+                    Some(f.span()),
+                    format!(
+                        "{:?} is not a SHA-256 fingerprint (64 hex digits, optionally sha256: and colons)",
+                        f.get_ref()
+                    ),
+                )
+            })
+        };
+        let when = |w: &Option<toml::Spanned<When>>, end_of_day: bool| -> Result<_, Error> {
+            w.as_ref()
+                .map(|w| {
+                    w.get_ref().unix(end_of_day).ok_or_else(|| {
+                        bad(
+                            Some(w.span()),
+                            format!(
+                                "{} is not an RFC 3339 time with an offset or a date (YYYY-MM-DD)",
+                                w.get_ref().text()
+                            ),
+                        )
+                    })
+                })
+                .transpose()
+        };
+
+        if file.anchors.is_empty() {
+            return Err(bad(
+                None,
+                "no [[anchors]]: a policy names at least one trust anchor".into(),
+            ));
+        }
+        for a in &file.anchors {
+            let window = AnchorWindow {
+                not_before: when(&a.not_before, false)?,
+                not_after: when(&a.not_after, true)?,
+            };
+            let bytes = read(&a.file)?;
+            trust.add_anchors_within(&bytes, &a.name, window)?;
+        }
+        for i in &file.intermediates {
+            let bytes = read(i)?;
+            trust.add_intermediates(&bytes, &path_of(i).display().to_string())?;
+        }
+        for c in &file.crls {
+            let bytes = read(c)?;
+            trust.add_crls(&bytes, &path_of(c).display().to_string())?;
+        }
+        match file
+            .crl_expiration
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("enforce", _)) => {}
+            Some(("ignore", _)) => trust.set_crl_expiration(CrlExpiration::Ignore),
+            Some((other, span)) => {
+                return Err(bad(
+                    Some(span),
+                    format!("crl_expiration {other:?}: expected \"enforce\" or \"ignore\""),
+                ))
+            }
+        }
+
+        let mut policy = Self::new().package_intermediates(if file.package_intermediates {
+            PackageIntermediates::Use
+        } else {
+            PackageIntermediates::Ignore
+        });
+        for f in &file.allowed_issuers {
+            policy = policy.allow_issuer(fingerprint(f)?);
+        }
+        for f in &file.distrust {
+            policy = policy.distrust(fingerprint(f)?);
+        }
+        for s in &file.signers {
+            let mut rule = SignerRule::new();
+            if let Some(o) = &s.organization {
+                rule = rule.organization(o);
+            }
+            if let Some(cn) = &s.common_name {
+                rule = rule.common_name(cn);
+            }
+            if let Some(f) = &s.sha256 {
+                rule = rule.sha256(fingerprint(f)?);
+            }
+            if rule == SignerRule::new() {
+                return Err(bad(
+                    None,
+                    "a [[signers]] rule needs organization, common_name or sha256".into(),
+                ));
+            }
+            policy = policy.allow_signer(rule);
+        }
+        if let Some(t) = &file.threshold {
+            if *t.get_ref() < 1 {
+                return Err(bad(Some(t.span()), "threshold must be at least 1".into()));
+            }
+            policy = policy.threshold(usize::try_from(*t.get_ref()).unwrap_or(usize::MAX));
+        }
+        if let Some(eku) = &file.eku {
+            policy = policy.usage(match eku.get_ref().as_str() {
+                "code_signing" => Usage::CodeSigning,
+                "server_auth" => Usage::ServerAuth,
+                "client_auth" => Usage::ClientAuth,
+                other => {
+                    return Err(bad(
+                        Some(eku.span()),
+                        format!("eku {other:?}: expected \"code_signing\", \"server_auth\" or \"client_auth\""),
+                    ))
+                }
+            });
+        }
+        if let Some(algs) = &file.algorithms {
+            let mut list = Vec::new();
+            for a in algs {
+                let alg = ALGORITHMS
+                    .iter()
+                    .copied()
+                    .find(|x| x.name() == a.get_ref())
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = ALGORITHMS.iter().map(|x| x.name()).collect();
+                        bad(
+                            Some(a.span()),
+                            format!(
+                                "unknown algorithm {:?} (known: {})",
+                                a.get_ref(),
+                                names.join(", ")
+                            ),
+                        )
+                    })?;
+                list.push(alg);
+            }
+            policy = policy.algorithms(list);
+        }
+        Ok(policy)
+    }
+
+    /// Judges one signature whose signer chains to an anchor: `chain` is the
+    /// validated path (signer first, anchor last) and `algorithm` the one the
+    /// signature verified with. Checked in this order: distrust (any
+    /// certificate on the path), algorithm, issuing CA, signer identity.
+    ///
+    /// # Errors
+    /// [`Error::CertificateDistrusted`] or [`Error::SignerNotAllowed`].
+    pub fn judge(
+        &self,
+        signature: &str,
+        algorithm: Algorithm,
+        chain: &ValidatedChain,
+    ) -> Result<(), Error> {
+        let certs: Vec<Signer> = chain
+            .certificates()
+            .iter()
+            .filter(|c| !c.is_empty())
+            .map(|c| Signer::read(c))
+            .collect();
+        for c in &certs {
+            if let Some(f) = self.distrust.iter().find(|f| c.matches(**f)) {
+                let what = if f.0 == c.cert.0 {
+                    "certificate"
+                } else {
+                    "key"
+                };
+                return Err(Error::CertificateDistrusted {
+                    signature: signature.into(),
+                    certificate: c.subject.clone(),
+                    fingerprint: format!("{what} {f}"),
+                });
+            }
+        }
+        let Some(signer) = certs.first() else {
+            return Ok(());
+        };
+        let not_allowed = |problem: String| Error::SignerNotAllowed {
+            signature: signature.into(),
+            signer: signer.subject.clone(),
+            problem,
+        };
+        if let Some(algs) = &self.algorithms {
+            if !algs.contains(&algorithm) {
+                let names: Vec<&str> = algs.iter().map(|a| a.name()).collect();
+                return Err(not_allowed(format!(
+                    "it signs with {}, which is not among the accepted algorithms ({})",
+                    algorithm.name(),
+                    names.join(", ")
+                )));
+            }
+        }
+        if !self.allowed_issuers.is_empty() {
+            let issuer = certs.get(1);
+            let ok = issuer.is_some_and(|i| self.allowed_issuers.iter().any(|f| i.matches(*f)));
+            if !ok {
+                return Err(not_allowed(match issuer {
+                    Some(i) => format!(
+                        "its issuing CA {:?} (certificate {}, key {}) is not among allowed_issuers",
+                        i.subject,
+                        i.cert,
+                        i.key.map_or_else(|| "unreadable".into(), |k| k.to_string())
+                    ),
+                    None => "its issuing CA is unknown and allowed_issuers is set".into(),
+                }));
+            }
+        }
+        if !self.signers.is_empty() && !self.signers.iter().any(|r| r.matches(signer)) {
+            let rules: Vec<String> = self.signers.iter().map(SignerRule::describe).collect();
+            return Err(not_allowed(format!(
+                "it matches none of the allowed signers ({}); its key is {}",
+                rules.join("; "),
+                signer
+                    .key
+                    .map_or_else(|| "unreadable".into(), |k| k.to_string())
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Every algorithm, for names in a policy file.
+const ALGORITHMS: &[Algorithm] = &[
+    Algorithm::EcdsaP256Sha256,
+    Algorithm::EcdsaP384Sha384,
+    Algorithm::Ed25519,
+    Algorithm::RsaPkcs1Sha256,
+    Algorithm::RsaPssSha256,
+];
+
+/// A certificate on a validated path, as the policy looks at it.
+struct Signer {
+    subject: String,
+    organizations: Vec<String>,
+    common_names: Vec<String>,
+    cert: Fingerprint,
+    key: Option<Fingerprint>,
+}
+
+impl Signer {
+    fn read(der: &[u8]) -> Self {
+        let parsed = X509Certificate::from_der(der).ok().map(|(_, c)| c);
+        let attrs = |f: fn(&x509_parser::x509::X509Name<'_>) -> Vec<String>| {
+            parsed.as_ref().map(|c| f(c.subject())).unwrap_or_default()
+        };
+        Self {
+            subject: parsed.as_ref().map_or_else(
+                || "(unparsable certificate)".into(),
+                |c| c.subject().to_string(),
+            ),
+            organizations: attrs(|n| {
+                n.iter_organization()
+                    .filter_map(|a| a.as_str().ok().map(str::to_owned))
+                    .collect()
+            }),
+            common_names: attrs(|n| {
+                n.iter_common_name()
+                    .filter_map(|a| a.as_str().ok().map(str::to_owned))
+                    .collect()
+            }),
+            cert: Fingerprint::of_certificate(der),
+            key: parsed
+                .as_ref()
+                .map(|c| Fingerprint(Sha256::digest(c.public_key().raw).into())),
+        }
+    }
+
+    fn matches(&self, f: Fingerprint) -> bool {
+        self.cert == f || self.key == Some(f)
+    }
+}
+
+/// `*` matches any run of characters (including none); everything else literally.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return pattern == text;
+    };
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for middle in parts.iter().skip(1).take(parts.len().saturating_sub(2)) {
+        match rest.find(middle) {
+            Some(i) => rest = rest.get(i + middle.len()..).unwrap_or(""),
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// The 1-based line of byte offset `at` in `text`.
+fn line_of(text: &str, at: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(at)
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    version: i64,
+    #[serde(default)]
+    anchors: Vec<AnchorSpec>,
+    #[serde(default)]
+    intermediates: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    crls: Vec<toml::Spanned<String>>,
+    crl_expiration: Option<toml::Spanned<String>>,
+    #[serde(default = "yes")]
+    package_intermediates: bool,
+    #[serde(default)]
+    allowed_issuers: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    signers: Vec<SignerSpec>,
+    #[serde(default)]
+    distrust: Vec<toml::Spanned<String>>,
+    threshold: Option<toml::Spanned<i64>>,
+    eku: Option<toml::Spanned<String>>,
+    algorithms: Option<Vec<toml::Spanned<String>>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnchorSpec {
+    name: String,
+    file: toml::Spanned<String>,
+    not_before: Option<toml::Spanned<When>>,
+    not_after: Option<toml::Spanned<When>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignerSpec {
+    organization: Option<String>,
+    common_name: Option<String>,
+    sha256: Option<toml::Spanned<String>>,
+}
+
+/// A time in a policy file: a TOML date or offset date-time, or a string of one.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum When {
+    Native(toml::value::Datetime),
+    Text(String),
+}
+
+impl When {
+    fn text(&self) -> String {
+        match self {
+            Self::Native(d) => d.to_string(),
+            Self::Text(s) => format!("{s:?}"),
+        }
+    }
+
+    /// A date alone is the start of that day (UTC), or with `end_of_day` the
+    /// start of the next, so `not_after = 2027-03-31` trusts through that day.
+    fn unix(&self, end_of_day: bool) -> Option<UnixTime> {
+        let text = match self {
+            Self::Native(d) => d.to_string(),
+            Self::Text(s) => s.clone(),
+        };
+        if text.len() == 10 {
+            let start = crate::parse_rfc3339(&format!("{text}T00:00:00Z"))?;
+            let extra = if end_of_day { 86_400 } else { 0 };
+            return Some(UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                start.as_secs() + extra,
+            )));
+        }
+        crate::parse_rfc3339(&text)
+    }
+}
