@@ -884,12 +884,12 @@ fn window_text(anchor: &Anchor, subject: &str, time: UnixTime) -> String {
     };
     match (anchor.window.not_before, anchor.window.not_after) {
         (Some(b), _) if time < b => format!(
-            "the path reaches trust anchor {who}, but trust in it begins at {} (trust policy not_before; verification time {})",
+            "the path reaches trust anchor {who}, but trust in it begins at {} (the trust policy's not_before); the verification time is {}",
             format_unix(b),
             format_unix(time)
         ),
         (_, Some(a)) => format!(
-            "the path reaches trust anchor {who}, but trust in it ended at {} (trust policy not_after, the rotation deadline; verification time {})",
+            "the path reaches trust anchor {who}, but trust in it ended at {} (the trust policy's not_after, the rotation deadline); the verification time is {}",
             format_unix(a),
             format_unix(time)
         ),

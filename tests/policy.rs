@@ -1,0 +1,595 @@
+//! The trust policy through the library: the rotation demo, anchor windows,
+//! package intermediates, allowed issuers, signer rules, distrust, threshold,
+//! EKU, algorithms, CRL freshness, and errors in the file itself.
+//! (tests/cli.rs runs each feature through the example binary.)
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use pkgverify::{
+    Error, Fingerprint, PackageIntermediates, Policy, SignatureStatus, SignerRule, TrustStore,
+    UnixTime, Verifier,
+};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+
+const BEFORE_DEADLINE: &str = "2027-01-01T00:00:00Z";
+
+fn time(t: &str) -> UnixTime {
+    pkgverify::parse_rfc3339(t).unwrap()
+}
+
+/// A policy from TOML whose paths are relative to testdata/pki, and its store.
+#[track_caller]
+fn policy(text: &str) -> (TrustStore, Policy) {
+    let mut trust = TrustStore::new();
+    let policy = Policy::from_toml(text, &pki(""), "test.toml", &mut trust)
+        .unwrap_or_else(|e| panic!("{e}"));
+    (trust, policy)
+}
+
+fn verifier_at(text: &str, at: &str) -> Verifier {
+    let (trust, policy) = policy(text);
+    Verifier::new(trust, time(at)).with_policy(policy)
+}
+
+fn verify_with(
+    text: &str,
+    bytes: &[u8],
+) -> Result<pkgverify::VerifiedPackage, pkgverify::Rejection> {
+    verifier_at(text, AT).verify_bytes(bytes)
+}
+
+/// The policy-file error for `text`.
+#[track_caller]
+fn policy_error(text: &str) -> Error {
+    let mut trust = TrustStore::new();
+    match Policy::from_toml(text, &pki(""), "test.toml", &mut trust) {
+        Ok(_) => panic!("the policy was accepted:\n{text}"),
+        Err(e) => e,
+    }
+}
+
+fn der(file: &str) -> Vec<u8> {
+    CertificateDer::from_pem_slice(&read(pki(file)))
+        .unwrap()
+        .to_vec()
+}
+
+fn cert_fp(file: &str) -> String {
+    Fingerprint::of_certificate(&der(file)).to_string()
+}
+
+fn key_fp(file: &str) -> String {
+    Fingerprint::of_public_key(&der(file)).unwrap().to_string()
+}
+
+const G2: &str = "version = 1\n[[anchors]]\nname = \"G2\"\nfile = \"root-g2.pem\"\n";
+const G1_G2: &str = "version = 1\n[[anchors]]\nname = \"G1\"\nfile = \"root-g1.pem\"\n[[anchors]]\nname = \"G2\"\nfile = \"root-g2.pem\"\n";
+
+fn demo() -> Vec<u8> {
+    read(repo().join("testdata/Full-upgrade-package-dten.zip"))
+}
+
+// ---- the rotation demo ----------------------------------------------------
+
+#[test]
+fn rotation_demo_three_ways() {
+    let file = repo().join("testdata/policy/rotation.toml");
+    // 1. G1 only, no advisory chain: rejected, naming the missing issuer.
+    let r = assert_kind(
+        verifier(store(&["root-g1"], &[], &[])).verify_bytes(&demo()),
+        "untrusted_signer",
+    );
+    assert!(r.to_string().contains("neither a trust anchor"), "{r}");
+
+    // 2. The policy: G1 until 2027-03-31 plus the advisory chain.
+    let load = |at: &str| {
+        let mut trust = TrustStore::new();
+        let policy = Policy::load(&file, &mut trust).unwrap();
+        Verifier::new(trust, time(at)).with_policy(policy)
+    };
+    let p = assert_ok(load(BEFORE_DEADLINE).verify_bytes(&demo()));
+    let chain = &p.signatures()[0].chain;
+    assert!(chain[3].contains("Root G1"), "{chain:?}");
+    // The last day of the grace period still counts; the next does not.
+    assert_ok(load("2027-03-31T23:59:59Z").verify_bytes(&demo()));
+    let r = assert_kind(
+        load("2027-04-01T00:00:00Z").verify_bytes(&demo()),
+        "untrusted_signer",
+    );
+    let r2 = assert_kind(load(AT).verify_bytes(&demo()), "untrusted_signer");
+    for r in [&r, &r2] {
+        let msg = r.to_string();
+        assert!(
+            msg.contains("trust anchor \"DTEN Root G1\"")
+                && msg.contains("trust in it ended at 2027-04-01T00:00:00Z")
+                && msg.contains("rotation deadline"),
+            "{msg}"
+        );
+        // The signature's own report carries the same reason.
+        let s = &r.signatures()[0];
+        assert_eq!(s.status, SignatureStatus::Untrusted);
+        assert!(
+            s.problem.as_ref().unwrap().message.contains("ended at"),
+            "{s:?}"
+        );
+    }
+
+    // 3. G2 as the anchor.
+    let mut trust = TrustStore::new();
+    let policy = Policy::load(repo().join("testdata/policy/g2.toml"), &mut trust).unwrap();
+    assert_ok(
+        Verifier::new(trust, at())
+            .with_policy(policy)
+            .verify_bytes(&demo()),
+    );
+}
+
+#[test]
+fn an_anchor_is_not_used_before_its_window_opens() {
+    let text = format!("{G2}not_before = 2027-07-01\n");
+    let r = assert_kind(verify_with(&text, &good_package()), "untrusted_signer");
+    let msg = r.to_string();
+    assert!(
+        msg.contains("trust in it begins at 2027-07-01T00:00:00Z"),
+        "{msg}"
+    );
+    assert_ok(verifier_at(&text, "2027-07-01T00:00:00Z").verify_bytes(&good_package()));
+    // An RFC 3339 string works as well as a TOML date-time.
+    let text = format!("{G2}not_after = \"2027-05-01T12:00:00Z\"\n");
+    let r = assert_kind(verify_with(&text, &good_package()), "untrusted_signer");
+    assert!(
+        r.to_string().contains("ended at 2027-05-01T12:00:00Z"),
+        "{r}"
+    );
+}
+
+#[test]
+fn an_expired_anchor_is_named_in_the_signature_report() {
+    use rcgen::{
+        date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
+        Issuer, KeyPair,
+    };
+    let mut root = CertificateParams::default();
+    root.distinguished_name.push(DnType::CommonName, "Old Root");
+    root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    root.not_before = date_time_ymd(2020, 1, 1);
+    root.not_after = date_time_ymd(2027, 1, 1);
+    let root_key = KeyPair::generate().unwrap();
+    let root_cert = root.self_signed(&root_key).unwrap();
+    let mut leaf = CertificateParams::default();
+    leaf.distinguished_name.push(DnType::CommonName, "Leaf");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+    leaf.not_before = date_time_ymd(2020, 1, 1);
+    leaf.not_after = date_time_ymd(2030, 1, 1);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &Issuer::new(root, root_key))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.pem"), root_cert.pem()).unwrap();
+    let key = pkgverify::SigningKey::from_pkcs8_der(&leaf_key.serialize_der()).unwrap();
+    let bytes = build(builder(&[]).signer("v", key, leaf_cert.pem().into_bytes()));
+    let mut trust = TrustStore::new();
+    let policy = Policy::from_toml(
+        "version = 1\n[[anchors]]\nname = \"Old\"\nfile = \"old.pem\"\n",
+        dir.path(),
+        "p.toml",
+        &mut trust,
+    )
+    .unwrap();
+    let r = assert_kind(
+        Verifier::new(trust, at())
+            .with_policy(policy)
+            .verify_bytes(&bytes),
+        "certificate_expired",
+    );
+    let problem = r.signatures()[0].problem.as_ref().unwrap();
+    assert_eq!(problem.kind, "certificate_expired");
+    assert!(
+        problem
+            .message
+            .contains("\"CN=Old Root\" expired at 2027-01-01"),
+        "{problem:?}"
+    );
+}
+
+// ---- package intermediates and issuers --------------------------------------
+
+/// A leaf under a sibling CA ("Sibling CA", issued by Root G2 like Signing CA
+/// G2), bundled in the package: its key and chain file.
+fn sibling_signer() -> (pkgverify::SigningKey, Vec<u8>) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    };
+    let root_key =
+        KeyPair::from_pem(&String::from_utf8(read(pki("root-g2.key"))).unwrap()).unwrap();
+    let root = Issuer::from_ca_cert_pem(
+        &String::from_utf8(read(pki("root-g2.pem"))).unwrap(),
+        root_key,
+    )
+    .unwrap();
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name
+        .push(DnType::OrganizationName, "DTEN Test Vendor (example)");
+    ca.distinguished_name.push(DnType::CommonName, "Sibling CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.signed_by(&ca_key, &root).unwrap();
+    let mut leaf = CertificateParams::default();
+    leaf.distinguished_name
+        .push(DnType::OrganizationName, "DTEN Test Vendor (example)");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "Sibling Code Signing");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf_cert = leaf.signed_by(&leaf_key, &Issuer::new(ca, ca_key)).unwrap();
+    let key = pkgverify::SigningKey::from_pkcs8_der(&leaf_key.serialize_der()).unwrap();
+    (
+        key,
+        format!("{}{}", leaf_cert.pem(), ca_cert.pem()).into_bytes(),
+    )
+}
+
+#[test]
+fn package_intermediates_false_uses_only_the_policy_intermediates() {
+    let (key, chain) = sibling_signer();
+    let sibling = build(builder(&[]).signer("sibling", key, chain));
+    // By default the bundled Sibling CA builds the path.
+    assert_ok(verify_with(G2, &sibling));
+    let strict = format!(
+        "version = 1\npackage_intermediates = false\nintermediates = [\"signing-ca-g2.pem\"]\n{}",
+        &G2[12..]
+    );
+    let r = assert_kind(verify_with(&strict, &sibling), "untrusted_signer");
+    let msg = r.to_string();
+    assert!(
+        msg.contains("\"CN=Sibling CA, O=DTEN Test Vendor (example)\"")
+            && msg.contains("0 bundled in the package, 1 more bundled but not used (trust policy: package_intermediates = false), 1 from the trust store"),
+        "{msg}"
+    );
+    // The vendor's own signer verifies through the policy's Signing CA G2.
+    assert_ok(verify_with(&strict, &good_package()));
+    // Without that intermediate in the policy, nothing bundled helps.
+    let bare = "version = 1\npackage_intermediates = false\n[[anchors]]\nname = \"G2\"\nfile = \"root-g2.pem\"\n";
+    assert_kind(verify_with(bare, &good_package()), "untrusted_signer");
+
+    // The library builder says the same.
+    let policy = Policy::new().package_intermediates(PackageIntermediates::Ignore);
+    let trust = store(&["root-g2"], &["signing-ca-g2"], &[]);
+    let v = Verifier::new(trust, at()).with_policy(policy);
+    assert_kind(v.verify_bytes(&sibling), "untrusted_signer");
+    assert_ok(v.verify_bytes(&good_package()));
+}
+
+#[test]
+fn allowed_issuers_by_certificate_or_key() {
+    let ok_cert = format!(
+        "version = 1\nallowed_issuers = [\"{}\"]\n{}",
+        cert_fp("signing-ca-g2.pem"),
+        &G2[12..]
+    );
+    assert_ok(verify_with(&ok_cert, &good_package()));
+    // Colon-separated uppercase, as openssl prints it, and the key's fingerprint.
+    let colons = Fingerprint::parse(&key_fp("signing-ca-g2.pem"))
+        .unwrap()
+        .0
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    let ok_key = format!(
+        "version = 1\nallowed_issuers = [\"{colons}\"]\n{}",
+        &G2[12..]
+    );
+    assert_ok(verify_with(&ok_key, &good_package()));
+
+    let (key, chain) = sibling_signer();
+    let sibling = build(builder(&[]).signer("sibling", key, chain));
+    let r = assert_kind(verify_with(&ok_cert, &sibling), "signer_not_allowed");
+    assert!(
+        r.to_string()
+            .contains("its issuing CA \"CN=Sibling CA, O=DTEN Test Vendor (example)\"")
+            && r.to_string().contains("allowed_issuers"),
+        "{r}"
+    );
+}
+
+// ---- signers and distrust ------------------------------------------------------
+
+#[test]
+fn signer_rules_by_subject_and_pin() {
+    let rules: &[(&str, bool)] = &[
+        ("organization = \"DTEN Test Vendor (example)\"", true),
+        ("organization = \"Someone Else\"", false),
+        ("common_name = \"DTEN Test Code Signing ECDSA *\"", true),
+        ("common_name = \"* P-384\"", false),
+        ("common_name = \"DTEN Test Code Signing ECDSA P-256\"", true),
+        (
+            "organization = \"DTEN Test Vendor (example)\"\ncommon_name = \"*RSA*\"",
+            false,
+        ),
+        (&format!("sha256 = \"{}\"", key_fp("signer-p256.pem")), true),
+        (
+            &format!("sha256 = \"{}\"", cert_fp("signer-p256.pem")),
+            true,
+        ),
+        (
+            &format!("sha256 = \"{}\"", key_fp("signer-p384.pem")),
+            false,
+        ),
+    ];
+    for (rule, allowed) in rules {
+        let text = format!("{G2}[[signers]]\n{rule}\n");
+        let result = verify_with(&text, &good_package());
+        if *allowed {
+            assert_ok(result);
+        } else {
+            let r = assert_kind(result, "signer_not_allowed");
+            let msg = r.to_string();
+            assert!(
+                msg.contains("CN=DTEN Test Code Signing ECDSA P-256")
+                    && msg.contains("matches none"),
+                "{rule}: {msg}"
+            );
+        }
+    }
+    // Several rules: any one is enough.
+    let text = format!(
+        "{G2}[[signers]]\ncommon_name = \"* P-384\"\n[[signers]]\ncommon_name = \"* P-256\"\n"
+    );
+    assert_ok(verify_with(&text, &good_package()));
+    // Through the builder.
+    let v = verifier(trust_g2())
+        .with_policy(Policy::new().allow_signer(SignerRule::new().common_name("* P-384")));
+    assert_kind(v.verify_bytes(&good_package()), "signer_not_allowed");
+}
+
+#[test]
+fn distrusted_certificates_and_keys_anywhere_on_the_path() {
+    for (fp, names) in [
+        (cert_fp("signing-ca-g2.pem"), "CN=DTEN Test Signing CA G2"),
+        (
+            key_fp("signer-p256.pem"),
+            "CN=DTEN Test Code Signing ECDSA P-256",
+        ),
+        (key_fp("root-g2.pem"), "CN=DTEN Test Root G2"),
+    ] {
+        let text = format!("version = 1\ndistrust = [\"{fp}\"]\n{}", &G2[12..]);
+        let r = assert_kind(
+            verify_with(&text, &good_package()),
+            "certificate_distrusted",
+        );
+        let msg = r.to_string();
+        assert!(msg.contains(names) && msg.contains(&fp), "{msg}");
+        match r.error() {
+            Error::CertificateDistrusted { certificate, .. } => {
+                assert!(certificate.ends_with(names), "{certificate}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Dual-signed across the rotation with G1's signing CA distrusted: the G2
+    // signature carries the package, the G1 one is reported.
+    let bytes = build(builder(&["signer-g1", "signer-p256"]));
+    let text = format!(
+        "version = 1\ndistrust = [\"{}\"]\n{}",
+        cert_fp("signing-ca-g1.pem"),
+        &G1_G2[12..]
+    );
+    let p = assert_ok(verify_with(&text, &bytes));
+    let g1 = p
+        .signatures()
+        .iter()
+        .find(|s| s.name == "signer-g1")
+        .unwrap();
+    assert_eq!(g1.status, SignatureStatus::Untrusted);
+    assert_eq!(g1.problem.as_ref().unwrap().kind, "certificate_distrusted");
+}
+
+#[test]
+fn policy_rejections_rank_above_chain_failures() {
+    // signer-g1 is unknown under G2 only (untrusted_signer); signer-p256 is distrusted.
+    let bytes = build(builder(&["signer-g1", "signer-p256"]));
+    let text = format!(
+        "version = 1\ndistrust = [\"{}\"]\n{}",
+        key_fp("signer-p256.pem"),
+        &G2[12..]
+    );
+    assert_kind(verify_with(&text, &bytes), "certificate_distrusted");
+    let text = format!("{G2}[[signers]]\ncommon_name = \"nobody\"\n");
+    let r = assert_kind(verify_with(&text, &bytes), "signer_not_allowed");
+    assert_eq!(r.signatures().len(), 2);
+}
+
+// ---- threshold -------------------------------------------------------------------
+
+#[test]
+fn threshold_two_needs_two_distinct_keys() {
+    let file = repo().join("testdata/policy/two-person.toml");
+    let load = || {
+        let mut trust = TrustStore::new();
+        let policy = Policy::load(&file, &mut trust).unwrap();
+        assert_eq!(policy.required_signers(), 2);
+        Verifier::new(trust, at()).with_policy(policy)
+    };
+    let r = assert_kind(load().verify_bytes(&good_package()), "threshold_not_met");
+    assert!(
+        r.to_string()
+            .contains("1 distinct trusted signer(s) where the trust policy requires 2"),
+        "{r}"
+    );
+    let p = assert_ok(load().verify_bytes(&build(builder(&["signer-g1", "signer-p256"]))));
+    assert_eq!(p.signatures().len(), 2);
+
+    // The same key twice counts once.
+    let (k1, c1) = signer("signer-p256");
+    let (k2, c2) = signer("signer-p256");
+    let twice = build(builder(&[]).signer("a", k1, c1).signer("b", k2, c2));
+    let r = assert_kind(load().verify_bytes(&twice), "threshold_not_met");
+    assert!(r.to_string().contains("same key as another"), "{r}");
+
+    // A second signature that is not trusted does not count, and says why.
+    let with_expired = build(builder(&["signer-p256", "bad-expired"]));
+    let r = assert_kind(load().verify_bytes(&with_expired), "threshold_not_met");
+    assert!(
+        r.to_string()
+            .contains("\"bad-expired\" does not count: [certificate_expired]"),
+        "{r}"
+    );
+    // With no trusted signature at all, the most specific reason is reported as before.
+    assert_kind(
+        load().verify_bytes(&build(builder(&["bad-expired"]))),
+        "certificate_expired",
+    );
+}
+
+// ---- EKU, algorithms, CRLs ----------------------------------------------------------
+
+#[test]
+fn the_required_eku_comes_from_the_policy() {
+    let server = build(builder(&["bad-serverauth"]));
+    assert_kind(verify_with(G2, &server), "wrong_key_usage");
+    let text = format!("version = 1\neku = \"server_auth\"\n{}", &G2[12..]);
+    assert_ok(verify_with(&text, &server));
+    let code = format!("version = 1\neku = \"code_signing\"\n{}", &G2[12..]);
+    assert_ok(verify_with(&code, &good_package()));
+}
+
+#[test]
+fn accepted_signature_algorithms() {
+    let text = format!(
+        "version = 1\nalgorithms = [\"ecdsa-p384-sha384\", \"ed25519\"]\n{}",
+        &G2[12..]
+    );
+    let r = assert_kind(verify_with(&text, &good_package()), "signer_not_allowed");
+    assert!(
+        r.to_string().contains("signs with ecdsa-p256-sha256, which is not among the accepted algorithms (ecdsa-p384-sha384, ed25519)"),
+        "{r}"
+    );
+    assert_ok(verify_with(&text, &build(builder(&["signer-p384"]))));
+}
+
+/// A CRL for Signing CA G2 (no revocations) whose nextUpdate is 2027-01-01.
+fn stale_crl(dir: &Path) {
+    use rcgen::{
+        date_time_ymd, CertificateRevocationListParams, Issuer, KeyIdMethod, KeyPair, SerialNumber,
+    };
+    let key =
+        KeyPair::from_pem(&String::from_utf8(read(pki("signing-ca-g2.key"))).unwrap()).unwrap();
+    let ca = Issuer::from_ca_cert_pem(
+        &String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap(),
+        key,
+    )
+    .unwrap();
+    let crl = CertificateRevocationListParams {
+        this_update: date_time_ymd(2026, 1, 1),
+        next_update: date_time_ymd(2027, 1, 1),
+        crl_number: SerialNumber::from(7u64),
+        issuing_distribution_point: None,
+        revoked_certs: Vec::new(),
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&ca)
+    .unwrap()
+    .pem()
+    .unwrap();
+    std::fs::write(dir.join("stale.crl"), crl).unwrap();
+    std::fs::copy(pki("root-g2.pem"), dir.join("root-g2.pem")).unwrap();
+}
+
+#[test]
+fn a_stale_crl_rejects_unless_the_policy_opts_out() {
+    let dir = tempfile::tempdir().unwrap();
+    stale_crl(dir.path());
+    let load = |extra: &str| {
+        let mut trust = TrustStore::new();
+        let text = format!("version = 1\ncrls = [\"stale.crl\"]\n{extra}{}", &G2[12..]);
+        let policy = Policy::from_toml(&text, dir.path(), "p.toml", &mut trust).unwrap();
+        Verifier::new(trust, at()).with_policy(policy)
+    };
+    let r = assert_kind(load("").verify_bytes(&good_package()), "untrusted_signer");
+    assert!(
+        r.to_string()
+            .contains("a CRL in the trust store expired at 2027-01-01"),
+        "{r}"
+    );
+    assert_kind(
+        load("crl_expiration = \"enforce\"\n").verify_bytes(&good_package()),
+        "untrusted_signer",
+    );
+    assert_ok(load("crl_expiration = \"ignore\"\n").verify_bytes(&good_package()));
+}
+
+// ---- the file itself -------------------------------------------------------------------
+
+#[test]
+fn errors_in_the_file_name_the_line() {
+    let fp = cert_fp("root-g2.pem");
+    let cases: &[(&str, Option<usize>, &str)] = &[
+        ("version = 1\nanchor = []\n", Some(2), "anchor"),
+        ("version = 1\n[[anchors]]\nname = \"G2\"\nfile = \"root-g2.pem\"\nnot_afte = 2027-01-01\n", Some(5), "not_afte"),
+        (&format!("{G2}[[signers]]\norganisation = \"x\"\n"), Some(6), "organisation"),
+        (&format!("version = 1\ndistrust = [\n  \"{fp}\",\n  \"abc\",\n]\n{}", &G2[12..]), Some(4), "abc"),
+        (&format!("{G2}not_after = \"March\"\n"), Some(5), "March"),
+        (&format!("version = 1\nthreshold = 0\n{}", &G2[12..]), Some(2), "at least 1"),
+        (&format!("version = 1\neku = \"anything\"\n{}", &G2[12..]), Some(2), "anything"),
+        (&format!("version = 1\nalgorithms = [\"md5\"]\n{}", &G2[12..]), Some(2), "md5"),
+        (&format!("version = 1\ncrl_expiration = \"sometimes\"\n{}", &G2[12..]), Some(2), "sometimes"),
+        ("version = 1\n[[anchors]]\nname = \"x\"\nfile = \"no-such.pem\"\n", Some(4), "no-such.pem"),
+        ("version = 2\n", None, "version 2"),
+        ("version = 1\n", None, "no [[anchors]]"),
+        ("[[anchors]]\nname = \"x\"\nfile = \"root-g2.pem\"\n", Some(1), "version"),
+        ("version = 1\nthreshold = \"two\"\n", Some(2), ""),
+        ("version = 1\n[[anchors\n", Some(2), ""),
+    ];
+    for (text, line, mentions) in cases {
+        let e = policy_error(text);
+        assert_eq!(e.kind(), "policy_invalid", "{text}: {e}");
+        match &e {
+            Error::PolicyInvalid {
+                line: got,
+                source_name,
+                ..
+            } => {
+                assert_eq!(got, line, "{text}: {e}");
+                assert_eq!(source_name, "test.toml");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.to_string().contains(mentions), "{text}: {e}");
+        if let Some(l) = line {
+            assert!(e.to_string().contains(&format!("line {l}")), "{e}");
+        }
+    }
+    // A certificate file that is not one is the store's trust_input error.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.pem"), "not a certificate").unwrap();
+    let e = Policy::from_toml(
+        "version = 1\n[[anchors]]\nname = \"x\"\nfile = \"x.pem\"\n",
+        dir.path(),
+        "p",
+        &mut TrustStore::new(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), "trust_input", "{e}");
+}
+
+#[test]
+fn fingerprints_parse_in_the_usual_spellings() {
+    let hex = "ab".repeat(32);
+    let colons = vec!["AB"; 32].join(":");
+    for text in [hex.clone(), format!("sha256:{hex}"), colons] {
+        assert_eq!(
+            Fingerprint::parse(&text),
+            Some(Fingerprint([0xab; 32])),
+            "{text}"
+        );
+    }
+    for bad in ["", "ab", &"zz".repeat(32), &"ab".repeat(33)] {
+        assert_eq!(Fingerprint::parse(bad), None, "{bad}");
+    }
+}
