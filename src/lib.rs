@@ -85,6 +85,11 @@ pub use verify::{Rejection, VerifiedPackage, Verifier};
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// docs/REPORT.md's Rust example is compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/REPORT.md")]
+struct ReportDoctests;
+
 /// Lowercase hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;

@@ -454,11 +454,12 @@ impl TrustStore {
         options: &ChainOptions,
     ) -> Result<ValidatedChain, Error> {
         self.validate_chain(signer, bundled, time, options)
-            .map_err(|e| self.explain(signature, signer, bundled, withheld, time, e))
+            .map_err(|e| self.explain(signature, signer, bundled, withheld, time, options.usage, e))
     }
 
     /// The one place chain errors (webpki's and ours) become the package
     /// verifier's, with the diagnostic walk's context.
+    #[allow(clippy::too_many_arguments)] // private; the context of one failed validation
     fn explain(
         &self,
         signature: &str,
@@ -466,6 +467,7 @@ impl TrustStore {
         bundled: &[CertificateDer<'_>],
         withheld: usize,
         time: UnixTime,
+        usage: Usage,
         err: ChainError,
     ) -> Error {
         #[allow(deprecated)]
@@ -530,9 +532,16 @@ impl TrustStore {
             | webpki::Error::EmptyEkuExtension => {
                 // The signer if it lacks code signing, else the first CA above it that
                 // restricts its EKUs without allowing code signing.
+                // Code signing must be on the signer; other usages only where a
+                // certificate restricts its usages.
+                let (wanted, on_signer) = match usage {
+                    Usage::CodeSigning => ("codeSigning", true),
+                    Usage::ServerAuth => ("serverAuth", false),
+                    Usage::ClientAuth => ("clientAuth", false),
+                };
                 let culprit = walk.path.iter().enumerate().find(|(i, n)| {
-                    let listed = n.eku.split(", ").any(|e| e == "codeSigning");
-                    !listed && (*i == 0 || !n.eku.is_empty())
+                    let listed = n.eku.split(", ").any(|e| e == wanted);
+                    !listed && ((*i == 0 && on_signer) || !n.eku.is_empty())
                 });
                 let (certificate, ekus) = culprit
                     .map(|(_, n)| (n.subject.clone(), n.eku.clone()))
@@ -540,7 +549,16 @@ impl TrustStore {
                 Error::WrongKeyUsage {
                     signature: signature.into(),
                     certificate,
-                    problem: if ekus.is_empty() {
+                    problem: if usage != Usage::CodeSigning {
+                        format!(
+                            "allows only {}; the trust policy requires {usage}",
+                            if ekus.is_empty() {
+                                "other usages"
+                            } else {
+                                &ekus
+                            }
+                        )
+                    } else if ekus.is_empty() {
                         "has no extended key usage extension; code signing (1.3.6.1.5.5.7.3.3) is required on the signer".into()
                     } else {
                         format!("allows only {ekus}; code signing (1.3.6.1.5.5.7.3.3) is required on the signer and on any CA above it that restricts its key usages")

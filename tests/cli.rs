@@ -1358,3 +1358,563 @@ fn every_case_of_the_table_through_the_binary() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+// ---- verify: trust policies (--trust) ----------------------------------------
+
+/// Writes a policy file into `dir`; `{pki}` in `text` stands for testdata/pki.
+fn policy_file(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    let pki_dir = p(&pki(""));
+    fs::write(&path, text.replace("{pki}", pki_dir.trim_end_matches('/'))).unwrap();
+    p(&path)
+}
+
+fn cert_fp(file: &str) -> String {
+    use rustls_pki_types::pem::PemObject;
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(&common::read(pki(file))).unwrap();
+    pkgverify::Fingerprint::of_certificate(&der).to_string()
+}
+
+fn key_fp(file: &str) -> String {
+    use rustls_pki_types::pem::PemObject;
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(&common::read(pki(file))).unwrap();
+    pkgverify::Fingerprint::of_public_key(&der)
+        .unwrap()
+        .to_string()
+}
+
+const ROTATION: &str = "testdata/policy/rotation.toml";
+const BEFORE_DEADLINE: &str = "2027-01-01T00:00:00Z";
+
+#[test]
+fn rotation_demo_three_ways_through_the_binary() {
+    // 1. G1 only, no advisory: rejected, explained.
+    let out = verify(&strings(&["--root", DEMO_ROOT, "--at", AT, "--json", DEMO]));
+    assert_eq!(out.code, 1, "{out:?}");
+    let v = json(&out);
+    assert_eq!(v["signatures"][0]["problem"]["kind"], "untrusted_signer");
+    assert!(v["signatures"][0]["problem"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is neither a trust anchor nor among the supplied intermediates"));
+
+    // 2. The policy: G1 until 2027-03-31 plus the advisory chain.
+    let out = verify(&strings(&[
+        "--trust",
+        ROTATION,
+        "--at",
+        BEFORE_DEADLINE,
+        DEMO,
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("CN=DTEN Test Root G1"), "{out:?}");
+    let human = verify(&strings(&["--trust", ROTATION, "--at", AT, DEMO]));
+    assert_eq!(human.code, 1, "{human:?}");
+    assert!(
+        human
+            .stdout
+            .contains("trust in it ended at 2027-04-01T00:00:00Z (the trust policy's not_after, the rotation deadline)"),
+        "{human:?}"
+    );
+    let out = verify(&strings(&["--trust", ROTATION, "--at", AT, "--json", DEMO]));
+    assert_eq!(out.code, 1, "{out:?}");
+    let v = json(&out);
+    let problem = &v["signatures"][0]["problem"];
+    assert_eq!(problem["kind"], "untrusted_signer", "{v:#}");
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap()
+            .contains("trust anchor \"DTEN Root G1\""),
+        "{v:#}"
+    );
+
+    // 3. G2 as the anchor, by policy and by --root; and both combined.
+    for args in [
+        vec!["--trust", "testdata/policy/g2.toml"],
+        vec!["--root", "testdata/pki/root-g2.pem"],
+        vec!["--trust", ROTATION, "--root", "testdata/pki/root-g2.pem"],
+    ] {
+        let mut a = strings(&args);
+        a.extend(strings(&["--at", AT, DEMO]));
+        let out = verify(&a);
+        assert_eq!(out.code, 0, "{args:?}: {out:?}");
+    }
+}
+
+/// A CRL for Signing CA G2 (nothing revoked) whose nextUpdate is 2027-01-01.
+fn write_stale_crl(path: &Path) {
+    use rcgen::{
+        date_time_ymd, CertificateRevocationListParams, Issuer, KeyIdMethod, KeyPair, SerialNumber,
+    };
+    let key =
+        KeyPair::from_pem(&String::from_utf8(common::read(pki("signing-ca-g2.key"))).unwrap())
+            .unwrap();
+    let ca = Issuer::from_ca_cert_pem(
+        &String::from_utf8(common::read(pki("signing-ca-g2.pem"))).unwrap(),
+        key,
+    )
+    .unwrap();
+    let crl = CertificateRevocationListParams {
+        this_update: date_time_ymd(2026, 1, 1),
+        next_update: date_time_ymd(2027, 1, 1),
+        crl_number: SerialNumber::from(7u64),
+        issuing_distribution_point: None,
+        revoked_certs: Vec::new(),
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&ca)
+    .unwrap()
+    .pem()
+    .unwrap();
+    fs::write(path, crl).unwrap();
+}
+
+#[test]
+fn every_policy_feature_through_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let single = tmp.path().join("single.zip");
+    fs::write(&single, common::good_package()).unwrap();
+    let dual = tmp.path().join("dual.zip");
+    fs::write(
+        &dual,
+        common::build(common::builder(&["signer-g1", "signer-p256"])),
+    )
+    .unwrap();
+    let p384 = tmp.path().join("p384.zip");
+    fs::write(&p384, common::build(common::builder(&["signer-p384"]))).unwrap();
+    let stale = tmp.path().join("stale.crl");
+    write_stale_crl(&stale);
+    let (single, dual, p384) = (p(&single), p(&dual), p(&p384));
+    let g2 = "[[anchors]]\nname = \"G2\"\nfile = \"{pki}/root-g2.pem\"\n";
+    let g1 = "[[anchors]]\nname = \"G1\"\nfile = \"{pki}/root-g1.pem\"\n";
+
+    struct Case {
+        what: &'static str,
+        policy: String,
+        package: String,
+        /// Expected error kind; empty: verified.
+        kind: &'static str,
+        /// Expected in the error message (JSON) and the human output.
+        says: String,
+    }
+    let case = |what, top: String, anchors: &str, package: &String, kind, says: &str| Case {
+        what,
+        policy: format!("version = 1\n{top}{anchors}"),
+        package: package.clone(),
+        kind,
+        says: says.to_owned(),
+    };
+    let cases = vec![
+        case("window not yet open", String::new(), &format!("{g2}not_before = 2027-07-01\n"), &single, "untrusted_signer", "trust in it begins at 2027-07-01T00:00:00Z"),
+        case("window open", String::new(), &format!("{g2}not_before = 2027-05-01\nnot_after = 2027-07-01\n"), &single, "", ""),
+        case("package_intermediates = false, none in the policy", "package_intermediates = false\n".into(), g2, &single, "untrusted_signer", "1 more bundled but not used (trust policy: package_intermediates = false)"),
+        case("package_intermediates = false, the CA in the policy", "package_intermediates = false\nintermediates = [\"{pki}/signing-ca-g2.pem\"]\n".into(), g2, &single, "", ""),
+        case("allowed issuer", format!("allowed_issuers = [\"{}\"]\n", cert_fp("signing-ca-g2.pem")), g2, &single, "", ""),
+        case("issuer not allowed", format!("allowed_issuers = [\"{}\"]\n", key_fp("signing-ca-g1.pem")), g2, &single, "signer_not_allowed", "its issuing CA \"O=DTEN Test Vendor (example), CN=DTEN Test Signing CA G2\""),
+        case("signer organization", String::new(), &format!("{g2}[[signers]]\norganization = \"DTEN Test Vendor (example)\"\n"), &single, "", ""),
+        case("signer common name", String::new(), &format!("{g2}[[signers]]\ncommon_name = \"*RSA*\"\n"), &single, "signer_not_allowed", "matches none of the allowed signers (common name \"*RSA*\")"),
+        case("signer pinned key", String::new(), &format!("{g2}[[signers]]\nsha256 = \"{}\"\n", key_fp("signer-p256.pem")), &single, "", ""),
+        case("signer pinned to another key", String::new(), &format!("{g2}[[signers]]\nsha256 = \"{}\"\n", key_fp("signer-p384.pem")), &single, "signer_not_allowed", "matches none"),
+        case("distrusted CA", format!("distrust = [\"{}\"]\n", cert_fp("signing-ca-g2.pem")), g2, &single, "certificate_distrusted", "certificate \"O=DTEN Test Vendor (example), CN=DTEN Test Signing CA G2\" is distrusted"),
+        case("distrusted signer key", format!("distrust = [\"{}\"]\n", key_fp("signer-p256.pem")), g2, &single, "certificate_distrusted", "key sha256:"),
+        case("threshold 2, one signer", "threshold = 2\n".into(), &format!("{g1}{g2}"), &single, "threshold_not_met", "1 distinct trusted signer(s) where the trust policy requires 2"),
+        case("threshold 2, two signers", "threshold = 2\n".into(), &format!("{g1}{g2}"), &dual, "", ""),
+        case("threshold 2, one of two trusted", "threshold = 2\n".into(), g2, &dual, "threshold_not_met", "\"signer-g1\" does not count: [untrusted_signer]"),
+        case("eku server_auth", "eku = \"server_auth\"\n".into(), g2, &single, "wrong_key_usage", "allows only codeSigning; the trust policy requires server authentication"),
+        case("algorithms", "algorithms = [\"ecdsa-p384-sha384\"]\n".into(), g2, &single, "signer_not_allowed", "signs with ecdsa-p256-sha256"),
+        case("algorithms allow it", "algorithms = [\"ecdsa-p384-sha384\"]\n".into(), g2, &p384, "", ""),
+        case("stale CRL", format!("crls = [\"{}\"]\n", p(&stale)), g2, &single, "untrusted_signer", "a CRL in the trust store expired at 2027-01-01T00:00:00Z"),
+        case("stale CRL, opted out", format!("crl_expiration = \"ignore\"\ncrls = [\"{}\"]\n", p(&stale)), g2, &single, "", ""),
+    ];
+    let mut failures = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let file = policy_file(tmp.path(), &format!("policy-{i}.toml"), &c.policy);
+        let base = strings(&["--trust", &file, "--at", AT]);
+        let out = verify(&[base.clone(), strings(&["--json", &c.package])].concat());
+        let v = json(&out);
+        let want = if c.kind.is_empty() { 0 } else { 1 };
+        let kind = v["error"]["kind"].as_str().unwrap_or("");
+        let message = v["error"]["message"].as_str().unwrap_or("");
+        if out.code != want || kind != c.kind || !message.contains(&c.says) {
+            failures.push(format!(
+                "{}: expected {:?} saying {:?}, got exit {} {kind:?}: {message}",
+                c.what, c.kind, c.says, out.code
+            ));
+            continue;
+        }
+        if want == 1 {
+            // Every rejected signature carries its own reason.
+            for s in v["signatures"].as_array().unwrap() {
+                if s["status"] != "trusted" && s["problem"]["kind"].as_str().is_none() {
+                    failures.push(format!("{}: signature without a problem: {s}", c.what));
+                }
+            }
+            let human = verify(&[base, vec![c.package.clone()]].concat());
+            let flat = human.stdout.replace(";\n             ", "; ");
+            if human.code != 1
+                || !flat.contains(&format!("[{}]", c.kind))
+                || !flat.contains(&c.says)
+            {
+                failures.push(format!("{}: human output: {human:?}", c.what));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn a_bad_policy_file_is_a_usage_error_naming_the_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("version = 1\nthreshhold = 2\n[[anchors]]\nname = \"G2\"\nfile = \"{pki}/root-g2.pem\"\n", "line 2", "threshhold"),
+        ("version = 1\n[[anchors]]\nname = \"G2\"\nfile = \"{pki}/root-g2.pem\"\nnot_after = \"soon\"\n", "line 5", "soon"),
+        ("version = 1\n[[anchors]]\nname = \"G2\"\nfile = \"nowhere.pem\"\n", "line 4", "nowhere.pem"),
+    ];
+    for (i, (text, line, names)) in cases.iter().enumerate() {
+        let file = policy_file(tmp.path(), &format!("bad-{i}.toml"), text);
+        let out = verify(&strings(&["--trust", &file, "--at", AT, DEMO]));
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+        assert!(
+            out.stderr.contains(line) && out.stderr.contains(names),
+            "{out:?}"
+        );
+        let out = verify(&strings(&["--json", "--trust", &file, "--at", AT, DEMO]));
+        assert_eq!(out.code, 2, "{out:?}");
+        let v = json(&out);
+        assert_eq!(v["error"]["kind"], "usage");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(line) && message.contains(names),
+            "{message}"
+        );
+    }
+    // A policy that does not exist.
+    let out = verify(&strings(&["--trust", "no-such-policy.toml", DEMO]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("no-such-policy.toml"), "{out:?}");
+}
+
+// ---- verify: --quiet and --list ------------------------------------------------
+
+#[test]
+fn quiet_prints_nothing_and_only_exits() {
+    let cases = [
+        (demo_args(false), 0),
+        (strings(&["--root", DEMO_ROOT, "--at", AT, DEMO]), 1),
+        (strings(&["--at", AT, DEMO]), 2),
+        (strings(&["--root", "no-such.pem", DEMO]), 2),
+        (strings(&["--root", DEMO_ROOT, "--frobnicate", DEMO]), 2),
+    ];
+    for (args, code) in cases {
+        for flag in ["--quiet", "-q"] {
+            let out = verify(&[vec![flag.to_owned()], args.clone()].concat());
+            assert_eq!(out.code, code, "{args:?}: {out:?}");
+            assert!(
+                out.stdout.is_empty() && out.stderr.is_empty(),
+                "{args:?}: {out:?}"
+            );
+        }
+    }
+    // --quiet and --json together make no sense.
+    let out = verify(&[strings(&["--quiet", "--json"]), demo_args(false)].concat());
+    assert_eq!(out.code, 2, "{out:?}");
+}
+
+#[test]
+fn list_adds_every_file_to_the_report() {
+    let mut args = demo_args(true);
+    args.insert(0, "--list".into());
+    let out = verify(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(&out);
+    let list = v["file_list"].as_array().unwrap();
+    assert_eq!(list.len(), 6, "{v:#}");
+    for f in list {
+        let sha = f["sha256"].as_str().unwrap();
+        assert!(
+            sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{f}"
+        );
+        assert!(
+            f["path"].as_str().is_some() && f["size"].as_u64().is_some(),
+            "{f}"
+        );
+        let keys = keys(f);
+        assert!(
+            keys == ["mode", "path", "sha256", "size"] || keys == ["path", "sha256", "size"],
+            "{f}"
+        );
+    }
+    let total: u64 = list.iter().map(|f| f["size"].as_u64().unwrap()).sum();
+    assert_eq!(v["bytes"].as_u64(), Some(total));
+
+    // Human output lists them too.
+    let mut args = demo_args(false);
+    args.insert(0, "--list".into());
+    let out = verify(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    for f in list {
+        assert!(out.stdout.contains(f["path"].as_str().unwrap()), "{out:?}");
+    }
+    // A rejected package's list is not authenticated: not reported.
+    let out = verify(&strings(&[
+        "--list", "--json", "--root", DEMO_ROOT, "--at", AT, DEMO,
+    ]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(json(&out).get("file_list").is_none(), "{out:?}");
+}
+
+// ---- the JSON report against docs/report.schema.json ----------------------------
+
+/// A small JSON Schema checker for the keywords docs/report.schema.json uses
+/// (the `jsonschema` crate pulls in an HTTP client and a regex engine, far
+/// more than this test needs). Any other keyword is an error, so the schema
+/// cannot silently use one this checker would ignore.
+fn schema_errors(schema: &Value, root: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
+    let Some(obj) = schema.as_object() else {
+        if schema != &Value::Bool(true) {
+            errors.push(format!("{at}: schema is not an object: {schema}"));
+        }
+        return;
+    };
+    for (key, want) in obj {
+        match key.as_str() {
+            "$schema" | "$id" | "title" | "description" | "$defs" | "then" | "else" => {}
+            "$ref" => {
+                let name = want
+                    .as_str()
+                    .and_then(|r| r.strip_prefix("#/$defs/"))
+                    .unwrap();
+                schema_errors(&root["$defs"][name], root, v, at, errors);
+            }
+            "type" => {
+                let ok = match want.as_str().unwrap() {
+                    "object" => v.is_object(),
+                    "array" => v.is_array(),
+                    "string" => v.is_string(),
+                    "boolean" => v.is_boolean(),
+                    "integer" => v.is_u64() || v.is_i64(),
+                    other => panic!("type {other}"),
+                };
+                if !ok {
+                    errors.push(format!("{at}: {v} is not of type {want}"));
+                }
+            }
+            "const" if v != want => errors.push(format!("{at}: {v} is not {want}")),
+            "const" => {}
+            "enum" if !want.as_array().unwrap().contains(v) => {
+                errors.push(format!("{at}: {v} is not one of {want}"))
+            }
+            "enum" => {}
+            "minimum" if v.as_f64().is_some_and(|n| n < want.as_f64().unwrap()) => {
+                errors.push(format!("{at}: {v} < {want}"))
+            }
+            "maximum" if v.as_f64().is_some_and(|n| n > want.as_f64().unwrap()) => {
+                errors.push(format!("{at}: {v} > {want}"))
+            }
+            "minimum" | "maximum" => {}
+            "minLength" | "maxLength" => {
+                if let Some(s) = v.as_str() {
+                    let n = want.as_u64().unwrap() as usize;
+                    let len = s.chars().count();
+                    if (key == "minLength" && len < n) || (key == "maxLength" && len > n) {
+                        errors.push(format!("{at}: {v} breaks {key} {n}"));
+                    }
+                }
+            }
+            "required" => {
+                if let Some(o) = v.as_object() {
+                    for r in want.as_array().unwrap() {
+                        if !o.contains_key(r.as_str().unwrap()) {
+                            errors.push(format!("{at}: {r} is missing"));
+                        }
+                    }
+                }
+            }
+            "properties" => {
+                if let Some(o) = v.as_object() {
+                    for (k, sub) in want.as_object().unwrap() {
+                        if let Some(value) = o.get(k) {
+                            schema_errors(sub, root, value, &format!("{at}/{k}"), errors);
+                        }
+                    }
+                }
+            }
+            "additionalProperties" => {
+                assert_eq!(want, &Value::Bool(false), "only false is supported");
+                if let Some(o) = v.as_object() {
+                    for k in o.keys() {
+                        if obj["properties"].get(k).is_none() {
+                            errors.push(format!("{at}: unexpected property {k:?}"));
+                        }
+                    }
+                }
+            }
+            "items" => {
+                for (i, item) in v.as_array().into_iter().flatten().enumerate() {
+                    schema_errors(want, root, item, &format!("{at}/{i}"), errors);
+                }
+            }
+            "not" => {
+                let mut sub = Vec::new();
+                schema_errors(want, root, v, at, &mut sub);
+                if sub.is_empty() {
+                    errors.push(format!("{at}: matches the schema under \"not\": {want}"));
+                }
+            }
+            "if" => {
+                let mut sub = Vec::new();
+                schema_errors(want, root, v, at, &mut sub);
+                let branch = if sub.is_empty() { "then" } else { "else" };
+                if let Some(s) = obj.get(branch) {
+                    schema_errors(s, root, v, at, errors);
+                }
+            }
+            other => errors.push(format!("{at}: the checker does not know keyword {other:?}")),
+        }
+    }
+}
+
+fn schema() -> Value {
+    serde_json::from_slice(&fs::read(repo().join("docs/report.schema.json")).unwrap()).unwrap()
+}
+
+#[track_caller]
+fn assert_schema_valid(v: &Value, what: &str) {
+    let schema = schema();
+    let mut errors = Vec::new();
+    schema_errors(&schema, &schema, v, "", &mut errors);
+    assert!(errors.is_empty(), "{what}: {v:#}\n{}", errors.join("\n"));
+}
+
+#[test]
+fn the_json_report_matches_its_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dual = tmp.path().join("dual.zip");
+    fs::write(
+        &dual,
+        common::build(common::builder(&["signer-g1", "bad-expired"])),
+    )
+    .unwrap();
+    let flipped = tmp.path().join("flipped.zip");
+    fs::write(&flipped, flipped_payload()).unwrap();
+    let (dual, flipped) = (p(&dual), p(&flipped));
+    let runs: Vec<(&str, Vec<String>)> = vec![
+        ("verified", demo_args(true)),
+        (
+            "verified with --list",
+            [strings(&["--list"]), demo_args(true)].concat(),
+        ),
+        (
+            "untrusted",
+            strings(&["--json", "--root", DEMO_ROOT, "--at", AT, DEMO]),
+        ),
+        (
+            "rotation deadline",
+            strings(&["--json", "--trust", ROTATION, "--at", AT, DEMO]),
+        ),
+        (
+            "two untrusted signatures",
+            strings(&[
+                "--json",
+                "--root",
+                "testdata/pki/root-g2.pem",
+                "--at",
+                AT,
+                &dual,
+            ]),
+        ),
+        (
+            "digest mismatch",
+            strings(&[
+                "--json",
+                "--list",
+                "--root",
+                "testdata/pki/root-g2.pem",
+                "--at",
+                AT,
+                &flipped,
+            ]),
+        ),
+        (
+            "threshold",
+            strings(&[
+                "--json",
+                "--trust",
+                "testdata/policy/two-person.toml",
+                "--at",
+                AT,
+                DEMO,
+            ]),
+        ),
+        ("usage", strings(&["--json", "--at", AT, DEMO])),
+        (
+            "bad policy",
+            strings(&["--json", "--trust", "README.md", DEMO]),
+        ),
+    ];
+    for (what, args) in runs {
+        let out = verify(&args);
+        assert_schema_valid(&json(&out), what);
+    }
+    // The checker does reject what the schema forbids.
+    let good = json(&verify(&demo_args(true)));
+    let mut bad = Vec::new();
+    let mut v = good.clone();
+    v["schema_version"] = 2.into();
+    bad.push(v);
+    let mut v = good.clone();
+    v["error"] = serde_json::json!({"kind": "untrusted_signer", "message": "x"});
+    bad.push(v);
+    let mut v = good.clone();
+    v["surprise"] = true.into();
+    bad.push(v);
+    let mut v = good.clone();
+    v["signatures"][0]["status"] = "maybe".into();
+    bad.push(v);
+    let mut v = good.clone();
+    v["signatures"][0]["signer"]["sha256"] = "abc".into();
+    bad.push(v);
+    let mut v = good;
+    v["verified"] = false.into();
+    bad.push(v);
+    let schema = schema();
+    for v in bad {
+        let mut errors = Vec::new();
+        schema_errors(&schema, &schema, &v, "", &mut errors);
+        assert!(!errors.is_empty(), "should not validate: {v:#}");
+    }
+}
+
+/// Every kind in the schema is documented in docs/REPORT.md, and the other way round.
+#[test]
+fn the_schema_and_docs_list_the_same_kinds() {
+    let schema = schema();
+    let kinds: Vec<&str> = schema["$defs"]["kind"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let doc = fs::read_to_string(repo().join("docs/REPORT.md")).unwrap();
+    let section = doc
+        .split("### Error kinds")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("docs/REPORT.md has an Error kinds section");
+    for k in &kinds {
+        assert!(
+            section.contains(&format!("| `{k}` |")),
+            "{k} is not in docs/REPORT.md's table of error kinds"
+        );
+    }
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let k = line.trim_start_matches("| `").split('`').next().unwrap();
+        assert!(
+            kinds.contains(&k),
+            "{k} is documented but not in the schema"
+        );
+    }
+}
