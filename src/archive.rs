@@ -136,15 +136,26 @@ pub(crate) fn index<S: Source + ?Sized>(src: &S, limits: &Limits) -> Result<Vec<
     let (mut entries, flags) = read_central(src, &end)?;
     check_names(&entries)?;
     check_local_headers(src, &end, &mut entries, &flags)?;
-    for e in entries.iter().filter(|e| e.is_dir && e.compressed_size > 0) {
-        // Java's jar writes directories as empty deflate streams; anything more is content.
-        if e.compressed_size > 16 {
-            return Err(Error::ambiguous(Some(&e.name), D::DirectoryWithContent));
-        }
-        let crc = read_entry(src, e, None, |_| true)?;
-        check_crc(e, crc.unwrap_or(!e.crc32))?;
+    for e in &entries {
+        check_deflate_bounds(src, e)?;
     }
     Ok(entries)
+}
+
+/// An entry recorded as empty (any directory, any empty file) with deflate
+/// data must be an empty stream: Java's jar writes such entries as 2-byte
+/// streams, and readers that trust the recorded size extract nothing while
+/// those that inflate extract whatever the stream holds. They are tiny, so the
+/// structure pass reads them.
+fn check_deflate_bounds<S: Source + ?Sized>(src: &S, e: &Entry) -> Result<(), Error> {
+    if e.method == METHOD_DEFLATE && e.size == 0 && e.compressed_size > 0 {
+        let crc = read_entry(src, e, Some(0), |_| true).map_err(|err| match err {
+            Error::SizeMismatch { .. } => Error::ambiguous(Some(&e.name), D::EmptyWithContent),
+            other => other,
+        })?;
+        check_crc(e, crc.unwrap_or(!e.crc32))?;
+    }
+    Ok(())
 }
 
 /// The end records, resolved (zip64 values where present).

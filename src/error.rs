@@ -478,6 +478,10 @@ pub enum ArchiveDefect {
     /// A unicode-path extra field gives a different name than the header.
     #[error("a unicode-path extra field gives a second name")]
     SecondName,
+    /// An entry recorded as empty whose deflate stream holds content: readers that
+    /// trust the size extract nothing, readers that inflate extract the content.
+    #[error("an entry recorded as empty holds a deflate stream with content")]
+    EmptyWithContent,
     /// A directory entry has content.
     #[error("a directory entry has content")]
     DirectoryWithContent,
@@ -552,6 +556,10 @@ pub enum PathProblem {
     /// A `..` segment.
     #[error("'..' segment")]
     DotDot,
+    /// A character Windows cannot store (`" * < > ? |`): extractors there
+    /// replace it, so two names could become one.
+    #[error("contains a character Windows cannot store (\" * < > ? |)")]
+    WindowsReserved,
     /// The name is not valid UTF-8.
     #[error("not valid UTF-8")]
     NotUtf8,

@@ -16,6 +16,7 @@ pub(crate) fn check_file(name: &str) -> Result<(), PathProblem> {
     for c in name.chars() {
         match c {
             ':' => return Err(PathProblem::Colon),
+            '"' | '*' | '<' | '>' | '?' | '|' => return Err(PathProblem::WindowsReserved),
             '\\' => return Err(PathProblem::Backslash),
             c if c.is_control() => return Err(PathProblem::Control),
             _ => {}
@@ -71,6 +72,11 @@ mod tests {
             ("/etc/passwd", Err(PathProblem::Absolute)),
             ("C:/x", Err(PathProblem::Colon)),
             ("a:b", Err(PathProblem::Colon)),
+            ("a?b", Err(PathProblem::WindowsReserved)),
+            ("a\"b", Err(PathProblem::WindowsReserved)),
+            ("a*", Err(PathProblem::WindowsReserved)),
+            ("<a>", Err(PathProblem::WindowsReserved)),
+            ("a|b", Err(PathProblem::WindowsReserved)),
             ("a\\b", Err(PathProblem::Backslash)),
             ("a\u{0}b", Err(PathProblem::Control)),
             ("a\u{1b}[31m", Err(PathProblem::Control)),

@@ -251,7 +251,7 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
             Role::Directory => {
                 let data = read_data(&mut s, &local, &name, 0, |_| {})?;
                 if data.over {
-                    return Err(Error::ambiguous(Some(&name), D::DirectoryWithContent).into());
+                    return Err(Error::ambiguous(Some(&name), D::EmptyWithContent).into());
                 }
                 data
             }
@@ -286,6 +286,10 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
                 }
             },
         };
+        if data.over && local.size == 0 && !local.has_descriptor() && local.method != METHOD_STORED
+        {
+            return Err(Error::ambiguous(Some(&name), D::EmptyWithContent).into());
+        }
         if role != Role::Payload && crc_failure.is_none() {
             crc_failure = archive::check_crc_named(&name, data.crc32, data.actual_crc32).err();
         }

@@ -282,6 +282,17 @@ pub fn cases() -> Vec<Case> {
             e.method = 8;
             e.compressed_suffix = b"hidden after the stream".to_vec();
         })),
+        case("empty file whose deflate stream holds content (ZipDiff a2)", "archive_ambiguous", {
+            let mut e = RawEntry::file("etc/empty", b"").mode(0o100644);
+            e.method = 8;
+            e.body = Some(deflate(b"12345678"));
+            let mut files = listed();
+            files.push(("etc/empty", b"", 0o644));
+            let mut payload = payload();
+            payload.push(e);
+            listing(&files, payload)
+        }),
+        case("name with a character Windows cannot store", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin/what?", b"")))),
         case("corrupt deflate stream", "archive_malformed", with(|z| {
             // Block type 3 is reserved: no inflater accepts it.
             let e = entry(z, "bin/tool");
