@@ -43,6 +43,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 use x509_parser::revocation_list::CertificateRevocationList;
 
+use sha2::{Digest, Sha256};
+
 use crate::time::format_unix;
 
 /// The code-signing extended key usage, 1.3.6.1.5.5.7.3.3 (DER contents of the OID).
@@ -109,6 +111,9 @@ pub struct ChainOptions {
     pub(crate) usage: Usage,
     pub(crate) revocation: RevocationPolicy,
     pub(crate) max_depth: Option<usize>,
+    /// SHA-256 of certificates (DER) or public keys (DER SubjectPublicKeyInfo)
+    /// no accepted path may go through.
+    pub(crate) distrust: Vec<[u8; 32]>,
 }
 
 impl ChainOptions {
@@ -137,6 +142,17 @@ impl ChainOptions {
     #[must_use]
     pub fn max_depth(mut self, depth: Option<usize>) -> Self {
         self.max_depth = depth;
+        self
+    }
+
+    /// Distrusts a certificate or key, by the SHA-256 of the certificate's DER
+    /// or of its DER SubjectPublicKeyInfo: no accepted path goes through it
+    /// (end entity, intermediate or anchor). A path that does is rejected
+    /// inside path building, so webpki still finds a path around it (e.g. the
+    /// new root directly, when the old one is distrusted).
+    #[must_use]
+    pub fn distrust(mut self, sha256: [u8; 32]) -> Self {
+        self.distrust.push(sha256);
         self
     }
 }
@@ -320,6 +336,12 @@ pub enum ChainProblem {
         /// The rule, with its section.
         rule: &'static str,
     },
+    /// The certificate, or its key, is distrusted ([`ChainOptions::distrust`]).
+    #[error("is distrusted ({fingerprint})")]
+    Distrusted {
+        /// Which fingerprint matched: `certificate sha256:...` or `key sha256:...`.
+        fingerprint: String,
+    },
     /// More intermediates than [`ChainOptions::max_depth`] allows.
     #[error(
         "has {depth} intermediates (not counting self-issued ones); at most {max} are allowed"
@@ -354,6 +376,7 @@ impl ChainProblem {
             Self::Crl { rule } if *rule == CRL_SIGN_RULE => webpki::Error::IssuerNotCrlSigner,
             Self::Crl { .. } => webpki::Error::InvalidCrlNumber,
             Self::TooDeep { .. } => webpki::Error::MaximumPathDepthExceeded,
+            Self::Distrusted { .. } => webpki::Error::CertDistrusted,
         }
     }
 }
@@ -672,6 +695,50 @@ impl<'a> PathCheck<'a> {
         let Some(ee_facts) = facts.first().cloned() else {
             return Err((String::new(), PathRole::EndEntity, ChainProblem::Unreadable));
         };
+
+        // Distrusted certificates and keys, the anchor's included.
+        if !self.options.distrust.is_empty() {
+            let anchor_der = anchor_index
+                .and_then(|i| self.anchor_certs.get(i).copied())
+                .unwrap_or_default();
+            let anchor_facts = self.facts(anchor_der);
+            let on_path = nodes
+                .iter()
+                .zip(&facts)
+                .map(|(n, f)| (n.der.as_ref(), Some(f), n.role))
+                .chain(std::iter::once((
+                    anchor_der,
+                    anchor_facts.as_ref(),
+                    PathRole::Anchor,
+                )));
+            for (der, f, role) in on_path {
+                let cert: [u8; 32] = Sha256::digest(der).into();
+                let key: Option<[u8; 32]> = f.map(|f| Sha256::digest(&f.spki).into());
+                let matched = self.options.distrust.iter().find_map(|d| {
+                    if *d == cert {
+                        Some("certificate")
+                    } else if Some(*d) == key {
+                        Some("key")
+                    } else {
+                        None
+                    }
+                });
+                if let Some(what) = matched {
+                    let fp = if what == "certificate" {
+                        cert
+                    } else {
+                        key.unwrap_or(cert)
+                    };
+                    return Err((
+                        subject_or_unknown(der),
+                        role,
+                        ChainProblem::Distrusted {
+                            fingerprint: format!("{what} sha256:{}", crate::hex(&fp)),
+                        },
+                    ));
+                }
+            }
+        }
 
         // The anchor: the first stored anchor with this name and key that passes.
         if self.policy > AnchorPolicy::KeyOnly {

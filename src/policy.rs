@@ -265,6 +265,11 @@ impl Policy {
         self.usage
     }
 
+    /// The distrusted certificates and keys.
+    pub fn distrusted(&self) -> &[Fingerprint] {
+        &self.distrust
+    }
+
     /// Whether bundled intermediates are used for path building.
     pub fn uses_package_intermediates(&self) -> bool {
         self.package_intermediates == PackageIntermediates::Use
@@ -462,6 +467,11 @@ impl Policy {
     /// validated path (signer first, anchor last) and `algorithm` the one the
     /// signature verified with. Checked in this order: distrust (any
     /// certificate on the path), algorithm, issuing CA, signer identity.
+    ///
+    /// The verifier also passes the distrust list to path building
+    /// ([`ChainOptions::distrust`](crate::ChainOptions::distrust)), so a path
+    /// around a distrusted CA is found when one exists; the check here
+    /// covers a chain validated without it.
     ///
     /// # Errors
     /// [`Error::CertificateDistrusted`] or [`Error::SignerNotAllowed`].

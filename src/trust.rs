@@ -627,6 +627,11 @@ fn rejected(
             not_before: format_unix(not_before),
             at: format_unix(time),
         },
+        ChainProblem::Distrusted { fingerprint } => Error::CertificateDistrusted {
+            signature: signature.into(),
+            certificate,
+            fingerprint,
+        },
         problem => {
             let about_a_crl = matches!(problem, ChainProblem::Crl { .. });
             let text = ChainError::Rejected {

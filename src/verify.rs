@@ -478,7 +478,12 @@ impl Verifier {
             } else {
                 (&[][..], bundled.len())
             };
-            let options = crate::ChainOptions::code_signing().usage(self.policy.required_usage());
+            let options = self
+                .policy
+                .distrusted()
+                .iter()
+                .fold(crate::ChainOptions::code_signing(), |o, f| o.distrust(f.0))
+                .usage(self.policy.required_usage());
             let chain = self
                 .trust
                 .validate_with(name, signer, offered, withheld, self.time, &options)?;

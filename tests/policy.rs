@@ -593,3 +593,93 @@ fn fingerprints_parse_in_the_usual_spellings() {
         assert_eq!(Fingerprint::parse(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn a_path_around_a_distrusted_certificate_is_still_found() {
+    // Signing CA G2 re-issued (same name and key, a new certificate) and
+    // given as a policy intermediate; the old certificate, bundled in every
+    // package, is distrusted. Path building tries the bundled one first,
+    // rejects it, and goes on to the re-issued one.
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyIdMethod, KeyPair,
+        SerialNumber,
+    };
+    use x509_parser::prelude::FromDer;
+    let pem = |f: &str| String::from_utf8(read(pki(f))).unwrap();
+    let root = Issuer::from_ca_cert_pem(
+        &pem("root-g2.pem"),
+        KeyPair::from_pem(&pem("root-g2.key")).unwrap(),
+    )
+    .unwrap();
+    let mut params = CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "DTEN Test Vendor (example)");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "DTEN Test Signing CA G2");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.serial_number = Some(SerialNumber::from(0x5eed_u64));
+    // The same subject key identifier, as a re-issue keeps it.
+    params.key_identifier_method = KeyIdMethod::PreSpecified(
+        x509_parser::prelude::X509Certificate::from_der(&der("signing-ca-g2.pem"))
+            .unwrap()
+            .1
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => {
+                    Some(k.0.to_vec())
+                }
+                _ => None,
+            })
+            .unwrap(),
+    );
+    let ca_key = KeyPair::from_pem(&pem("signing-ca-g2.key")).unwrap();
+    let reissued = params.signed_by(&ca_key, &root).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("reissued.pem"), reissued.pem()).unwrap();
+    std::fs::copy(pki("root-g2.pem"), dir.path().join("root-g2.pem")).unwrap();
+    let old = cert_fp("signing-ca-g2.pem");
+    let load = |intermediates: &str| {
+        let mut trust = TrustStore::new();
+        let text = format!(
+            "version = 1\nintermediates = [{intermediates}]\ndistrust = [\"{old}\"]\n{}",
+            &G2[12..]
+        );
+        let policy = Policy::from_toml(&text, dir.path(), "p.toml", &mut trust).unwrap();
+        Verifier::new(trust, at()).with_policy(policy)
+    };
+    {
+        let mut trust = TrustStore::new();
+        let text = format!(
+            "version = 1\npackage_intermediates = false\nintermediates = [\"reissued.pem\"]\n{}",
+            &G2[12..]
+        );
+        let policy = Policy::from_toml(&text, dir.path(), "p.toml", &mut trust).unwrap();
+        assert_ok(
+            Verifier::new(trust, at())
+                .with_policy(policy)
+                .verify_bytes(&good_package()),
+        );
+    }
+    let p = assert_ok(load("\"reissued.pem\"").verify_bytes(&good_package()));
+    assert_eq!(p.signatures()[0].chain.len(), 3);
+    // Without the re-issued certificate there is no way around: distrusted, named.
+    let r = assert_kind(
+        load("").verify_bytes(&good_package()),
+        "certificate_distrusted",
+    );
+    match r.error() {
+        Error::CertificateDistrusted {
+            certificate,
+            fingerprint,
+            ..
+        } => {
+            assert!(certificate.ends_with("CN=DTEN Test Signing CA G2"), "{r}");
+            assert_eq!(fingerprint, &format!("certificate {old}"), "{r}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
