@@ -114,6 +114,8 @@ pub struct ChainOptions {
     /// SHA-256 of certificates (DER) or public keys (DER SubjectPublicKeyInfo)
     /// no accepted path may go through.
     pub(crate) distrust: Vec<[u8; 32]>,
+    /// If any: SHA-256 of the certificates or keys that may issue the end entity.
+    pub(crate) allowed_issuers: Vec<[u8; 32]>,
 }
 
 impl ChainOptions {
@@ -153,6 +155,15 @@ impl ChainOptions {
     #[must_use]
     pub fn distrust(mut self, sha256: [u8; 32]) -> Self {
         self.distrust.push(sha256);
+        self
+    }
+
+    /// Allows a CA to issue the end entity, by the SHA-256 of its certificate
+    /// or its key; once one is allowed, a path whose end entity another CA
+    /// issued is rejected (inside path building, so another path is tried).
+    #[must_use]
+    pub fn allow_issuer(mut self, sha256: [u8; 32]) -> Self {
+        self.allowed_issuers.push(sha256);
         self
     }
 }
@@ -342,6 +353,16 @@ pub enum ChainProblem {
         /// Which fingerprint matched: `certificate sha256:...` or `key sha256:...`.
         fingerprint: String,
     },
+    /// The end entity's issuer is not among [`ChainOptions::allow_issuer`]'s.
+    #[error(
+        "issued the end entity but is not an allowed issuer (certificate {certificate}, key {key})"
+    )]
+    IssuerNotAllowed {
+        /// The issuer certificate's SHA-256, `sha256:...`.
+        certificate: String,
+        /// Its key's SHA-256, `sha256:...`.
+        key: String,
+    },
     /// More intermediates than [`ChainOptions::max_depth`] allows.
     #[error(
         "has {depth} intermediates (not counting self-issued ones); at most {max} are allowed"
@@ -377,6 +398,8 @@ impl ChainProblem {
             Self::Crl { .. } => webpki::Error::InvalidCrlNumber,
             Self::TooDeep { .. } => webpki::Error::MaximumPathDepthExceeded,
             Self::Distrusted { .. } => webpki::Error::CertDistrusted,
+            // Ranked lowest, like a missing issuer: any other failure says more.
+            Self::IssuerNotAllowed { .. } => webpki::Error::UnknownIssuer,
         }
     }
 }
@@ -696,13 +719,13 @@ impl<'a> PathCheck<'a> {
             return Err((String::new(), PathRole::EndEntity, ChainProblem::Unreadable));
         };
 
-        // Distrusted certificates and keys, the anchor's included.
-        if !self.options.distrust.is_empty() {
+        // Distrusted certificates and keys, the anchor's included; the allowed issuers.
+        if !self.options.distrust.is_empty() || !self.options.allowed_issuers.is_empty() {
             let anchor_der = anchor_index
                 .and_then(|i| self.anchor_certs.get(i).copied())
                 .unwrap_or_default();
             let anchor_facts = self.facts(anchor_der);
-            let on_path = nodes
+            let on_path: Vec<OnPath<'_>> = nodes
                 .iter()
                 .zip(&facts)
                 .map(|(n, f)| (n.der.as_ref(), Some(f), n.role))
@@ -710,32 +733,34 @@ impl<'a> PathCheck<'a> {
                     anchor_der,
                     anchor_facts.as_ref(),
                     PathRole::Anchor,
-                )));
-            for (der, f, role) in on_path {
-                let cert: [u8; 32] = Sha256::digest(der).into();
-                let key: Option<[u8; 32]> = f.map(|f| Sha256::digest(&f.spki).into());
-                let matched = self.options.distrust.iter().find_map(|d| {
-                    if *d == cert {
-                        Some("certificate")
-                    } else if Some(*d) == key {
-                        Some("key")
-                    } else {
-                        None
-                    }
-                });
-                if let Some(what) = matched {
-                    let fp = if what == "certificate" {
-                        cert
-                    } else {
-                        key.unwrap_or(cert)
-                    };
+                )))
+                .collect();
+            for (der, f, role) in &on_path {
+                if let Some(fingerprint) = matching(&self.options.distrust, der, *f) {
                     return Err((
                         subject_or_unknown(der),
-                        role,
-                        ChainProblem::Distrusted {
-                            fingerprint: format!("{what} sha256:{}", crate::hex(&fp)),
-                        },
+                        *role,
+                        ChainProblem::Distrusted { fingerprint },
                     ));
+                }
+            }
+            if !self.options.allowed_issuers.is_empty() {
+                // The certificate that issued the end entity: the first
+                // intermediate, else the anchor.
+                if let Some((der, f, role)) = on_path.get(1) {
+                    if matching(&self.options.allowed_issuers, der, *f).is_none() {
+                        return Err((
+                            subject_or_unknown(der),
+                            *role,
+                            ChainProblem::IssuerNotAllowed {
+                                certificate: format!("sha256:{}", crate::hex(&Sha256::digest(der))),
+                                key: f.map_or_else(
+                                    || "unreadable".into(),
+                                    |f| format!("sha256:{}", crate::hex(&Sha256::digest(&f.spki))),
+                                ),
+                            },
+                        ));
+                    }
                 }
             }
         }
@@ -959,6 +984,21 @@ fn unix(secs: i64) -> UnixTime {
     UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         u64::try_from(secs).unwrap_or(0),
     ))
+}
+
+/// A certificate on a candidate path: its DER, what was read of it, its role.
+type OnPath<'f> = (&'f [u8], Option<&'f Rc<Facts>>, PathRole);
+
+/// `certificate sha256:...` or `key sha256:...` if the certificate's DER or its
+/// SubjectPublicKeyInfo has one of the listed SHA-256 fingerprints.
+fn matching(list: &[[u8; 32]], der: &[u8], facts: Option<&Rc<Facts>>) -> Option<String> {
+    let cert: [u8; 32] = Sha256::digest(der).into();
+    if list.contains(&cert) {
+        return Some(format!("certificate sha256:{}", crate::hex(&cert)));
+    }
+    let key: [u8; 32] = Sha256::digest(&facts?.spki).into();
+    list.contains(&key)
+        .then(|| format!("key sha256:{}", crate::hex(&key)))
 }
 
 fn subject_or_unknown(der: &[u8]) -> String {

@@ -32,6 +32,26 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A trust [`Policy`] (from a TOML file, [`Policy::load`], or built in code)
+//! adds what a release pipeline needs on top of the store: anchors trusted
+//! only within a window (the grace period of a CA rotation), only the
+//! operator's own intermediates, allowed issuing CAs and signer identities,
+//! a distrust list, a threshold of distinct signers, the required EKU and
+//! the accepted algorithms. `docs/REPORT.md` documents the file, the JSON
+//! [`Report`] (with its schema) and every error kind.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use pkgverify::{Policy, Report, TrustStore, UnixTime, Verifier};
+//!
+//! let mut trust = TrustStore::new();
+//! let policy = Policy::load("vendor-policy.toml", &mut trust)?;
+//! let verifier = Verifier::new(trust, UnixTime::now()).with_policy(policy);
+//! let result = verifier.verify_path("Full-upgrade-package-dten.zip");
+//! println!("{}", Report::new(&result).to_json());
+//! # Ok(()) }
+//! ```
+//!
 //! What is *not* checked: anything about what the payload does once trusted
 //! (that is the vendor's signature's meaning); file timestamps; the text of
 //! comments (allowed, and only searched for hidden ZIP records); file

@@ -265,6 +265,11 @@ impl Policy {
         self.usage
     }
 
+    /// The allowed issuing CAs (none: any).
+    pub fn allowed_issuers(&self) -> &[Fingerprint] {
+        &self.allowed_issuers
+    }
+
     /// The distrusted certificates and keys.
     pub fn distrusted(&self) -> &[Fingerprint] {
         &self.distrust
@@ -468,10 +473,11 @@ impl Policy {
     /// signature verified with. Checked in this order: distrust (any
     /// certificate on the path), algorithm, issuing CA, signer identity.
     ///
-    /// The verifier also passes the distrust list to path building
-    /// ([`ChainOptions::distrust`](crate::ChainOptions::distrust)), so a path
-    /// around a distrusted CA is found when one exists; the check here
-    /// covers a chain validated without it.
+    /// The verifier also passes the distrust list and the allowed issuers to
+    /// path building ([`ChainOptions::distrust`](crate::ChainOptions::distrust),
+    /// [`ChainOptions::allow_issuer`](crate::ChainOptions::allow_issuer)), so
+    /// a path around a distrusted or disallowed CA is found when one exists;
+    /// the checks here cover a chain validated without them.
     ///
     /// # Errors
     /// [`Error::CertificateDistrusted`] or [`Error::SignerNotAllowed`].

@@ -632,6 +632,16 @@ fn rejected(
             certificate,
             fingerprint,
         },
+        ChainProblem::IssuerNotAllowed {
+            certificate: cert,
+            key,
+        } => Error::SignerNotAllowed {
+            signature: signature.into(),
+            signer: subject_of(signer),
+            problem: format!(
+                "its issuing CA {certificate:?} (certificate {cert}, key {key}) is not among allowed_issuers"
+            ),
+        },
         problem => {
             let about_a_crl = matches!(problem, ChainProblem::Crl { .. });
             let text = ChainError::Rejected {

@@ -482,7 +482,12 @@ impl Verifier {
                 .policy
                 .distrusted()
                 .iter()
-                .fold(crate::ChainOptions::code_signing(), |o, f| o.distrust(f.0))
+                .fold(crate::ChainOptions::code_signing(), |o, f| o.distrust(f.0));
+            let options = self
+                .policy
+                .allowed_issuers()
+                .iter()
+                .fold(options, |o, f| o.allow_issuer(f.0))
                 .usage(self.policy.required_usage());
             let chain = self
                 .trust

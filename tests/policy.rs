@@ -666,6 +666,23 @@ fn a_path_around_a_distrusted_certificate_is_still_found() {
     }
     let p = assert_ok(load("\"reissued.pem\"").verify_bytes(&good_package()));
     assert_eq!(p.signatures()[0].chain.len(), 3);
+    // Allowing only the re-issued certificate as the issuer works the same way.
+    {
+        let mut trust = TrustStore::new();
+        let text = format!(
+            "version = 1\nintermediates = [\"reissued.pem\"]\nallowed_issuers = [\"{}\"]\n{}",
+            pkgverify::Fingerprint::of_certificate(reissued.der()),
+            &G2[12..]
+        );
+        let policy = Policy::from_toml(&text, dir.path(), "p.toml", &mut trust).unwrap();
+        let v = Verifier::new(trust, at()).with_policy(policy);
+        assert_ok(v.verify_bytes(&good_package()));
+        // A sibling CA is still not allowed.
+        let (key, chain) = sibling_signer();
+        let sibling = build(builder(&[]).signer("sibling", key, chain));
+        let r = assert_kind(v.verify_bytes(&sibling), "signer_not_allowed");
+        assert!(r.to_string().contains("CN=Sibling CA"), "{r}");
+    }
     // Without the re-issued certificate there is no way around: distrusted, named.
     let r = assert_kind(
         load("").verify_bytes(&good_package()),
