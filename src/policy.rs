@@ -369,7 +369,15 @@ impl Policy {
                 not_after: when(&a.not_after, true)?,
             };
             let bytes = read(&a.file)?;
-            trust.add_anchors_within(&bytes, &a.name, window)?;
+            trust
+                .add_anchors_within(&bytes, &a.name, window)
+                .map_err(|e| match e {
+                    Error::TrustInput { problem, .. } => Error::TrustInput {
+                        source_name: format!("{} (anchor {})", path_of(&a.file).display(), a.name),
+                        problem,
+                    },
+                    other => other,
+                })?;
         }
         for i in &file.intermediates {
             let bytes = read(i)?;

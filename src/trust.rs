@@ -766,6 +766,8 @@ struct Walk {
     other_keys: Vec<(String, Origin)>,
     offered_package: usize,
     offered_store: usize,
+    /// Subjects of the intermediates offered to path building, with their origin.
+    offered: Vec<(String, Origin)>,
     /// Bundled certificates the trust policy kept from path building.
     withheld: usize,
     /// The walk ended at an anchor the policy does not trust at this time:
@@ -807,6 +809,7 @@ impl Walk {
             other_keys: Vec::new(),
             offered_package: bundled.len(),
             offered_store: store.intermediates.len(),
+            offered: pool.iter().map(|n| (n.subject.clone(), n.origin)).collect(),
             withheld,
             outside_window: None,
         };
@@ -898,6 +901,21 @@ impl Walk {
                 "; found {subject:?} as {role}, but its key differs from the key that signed {:?}",
                 last.subject
             ));
+        }
+        if !self.offered.is_empty() {
+            let offered: Vec<String> = self
+                .offered
+                .iter()
+                .map(|(subject, origin)| {
+                    let from = if *origin == Origin::Store {
+                        "trust store"
+                    } else {
+                        "package"
+                    };
+                    format!("{subject:?} ({from})")
+                })
+                .collect();
+            text.push_str(&format!("; intermediates offered: {}", offered.join(", ")));
         }
         if last.origin != Origin::Anchor {
             text.push_str(

@@ -248,7 +248,8 @@ fn package_intermediates_false_uses_only_the_policy_intermediates() {
     let msg = r.to_string();
     assert!(
         msg.contains("\"CN=Sibling CA, O=DTEN Test Vendor (example)\"")
-            && msg.contains("0 bundled in the package, 1 more bundled but not used (trust policy: package_intermediates = false), 1 from the trust store"),
+            && msg.contains("0 bundled in the package, 1 more bundled but not used (trust policy: package_intermediates = false), 1 from the trust store")
+            && msg.contains("intermediates offered: \"O=DTEN Test Vendor (example), CN=DTEN Test Signing CA G2\" (trust store)"),
         "{msg}"
     );
     // The vendor's own signer verifies through the policy's Signing CA G2.
@@ -576,6 +577,7 @@ fn errors_in_the_file_name_the_line() {
     )
     .unwrap_err();
     assert_eq!(e.kind(), "trust_input", "{e}");
+    assert!(e.to_string().contains("x.pem (anchor x)"), "{e}");
 }
 
 #[test]
