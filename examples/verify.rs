@@ -13,8 +13,10 @@
 //! (`docs/REPORT.md`); with `--quiet`, nothing is printed.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use clap::Parser;
 use pkgverify::{Policy, Report, SignatureStatus, TrustStore, UnixTime, Verifier};
@@ -88,14 +90,22 @@ fn main() -> ExitCode {
     } else {
         Output::Human
     };
-    let (verifier, package) = match setup(&args) {
+    let (mut verifier, package) = match setup(&args) {
         Ok(v) => v,
         Err(u) => return usage(output, u),
     };
+    // A progress bar while hashing a large package, for a person watching.
+    let drawn = Arc::new(AtomicBool::new(false));
+    if output == Output::Human && package.is_some() && io::stderr().is_terminal() {
+        verifier = verifier.with_progress(progress_bar(Arc::clone(&drawn)));
+    }
     let result = match &package {
         Some(file) => verifier.verify_file(file),
         None => verifier.verify_reader(io::stdin().lock()),
     };
+    if drawn.load(Ordering::Relaxed) {
+        eprint!("\r\x1b[2K");
+    }
     let mut report = Report::new(&result);
     if args.list {
         report = report.with_file_list(&result);
@@ -151,6 +161,34 @@ fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
         Some(file)
     };
     Ok((Verifier::new(trust, time).with_policy(policy), package))
+}
+
+/// Payloads from this size on get a progress bar.
+const LARGE: u64 = 16 << 20;
+
+/// Draws `hashing [#####-----]  40% of 512 MiB` on stderr, once per percent.
+fn progress_bar(drawn: Arc<AtomicBool>) -> impl Fn(u64, u64) + Send + Sync + 'static {
+    let last = AtomicU64::new(u64::MAX);
+    move |done, total| {
+        if total < LARGE {
+            return;
+        }
+        let percent = done.saturating_mul(100) / total;
+        if last.swap(percent, Ordering::Relaxed) == percent {
+            return;
+        }
+        let filled = usize::try_from(percent / 4).unwrap_or(25).min(25);
+        let mut err = io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r  hashing [{}{}] {percent:>3}% of {} MiB",
+            "#".repeat(filled),
+            "-".repeat(25 - filled),
+            total >> 20
+        );
+        let _ = err.flush();
+        drawn.store(true, Ordering::Relaxed);
+    }
 }
 
 fn usage(output: Output, Usage(message): Usage) -> ExitCode {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rustls_pki_types::UnixTime;
 use sha2::{Digest, Sha256};
@@ -28,6 +28,17 @@ pub struct Verifier {
     policy: Policy,
     time: UnixTime,
     limits: Limits,
+    progress: Option<ProgressFn>,
+}
+
+/// A progress callback (see [`Verifier::with_progress`]).
+#[derive(Clone)]
+struct ProgressFn(Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressFn")
+    }
 }
 
 /// A package that passed every check. The only way to reach its manifest.
@@ -142,7 +153,20 @@ impl Verifier {
             policy: Policy::default(),
             time,
             limits: Limits::default(),
+            progress: None,
         }
+    }
+
+    /// Calls `progress(hashed, total)` as payload bytes are hashed, `total`
+    /// being the payload size the authenticated manifest lists, from the
+    /// hashing threads (so it must be cheap and thread-safe; a caller drawing
+    /// a progress bar throttles itself). Called by [`Verifier::verify_path`],
+    /// [`Verifier::verify_file`] and [`Verifier::verify_bytes`]; not by
+    /// [`Verifier::verify_reader`], whose hashing follows the stream.
+    #[must_use]
+    pub fn with_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressFn(Arc::new(progress)));
+        self
     }
 
     /// Applies a trust policy (see [`Policy`]) on top of the trust store.
@@ -290,6 +314,11 @@ impl Verifier {
         let stop = AtomicBool::new(false);
         let done = AtomicU64::new(0);
         let done_bytes = AtomicU64::new(0);
+        let hashed = AtomicU64::new(0);
+        let progress = self
+            .progress
+            .as_ref()
+            .map(|p| (&hashed, &*p.0 as &(dyn Fn(u64, u64) + Send + Sync), total));
         let failures: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
         let worker = || loop {
             if stop.load(Ordering::Relaxed) {
@@ -298,7 +327,7 @@ impl Verifier {
             let Some(&(index, e, f)) = work.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 break;
             };
-            match hash_entry(src, e, f, &stop) {
+            match hash_entry(src, e, f, &stop, progress) {
                 Ok(true) => {
                     done.fetch_add(1, Ordering::Relaxed);
                     done_bytes.fetch_add(f.size, Ordering::Relaxed);
@@ -599,6 +628,9 @@ impl<'m> Listing<'m> {
     }
 }
 
+/// Bytes hashed so far (shared by the workers), the callback, and the total.
+type Progress<'a> = (&'a AtomicU64, &'a (dyn Fn(u64, u64) + Send + Sync), u64);
+
 /// Hashes one payload entry against its listing: size, SHA-256, then CRC.
 /// `Ok(false)` if `stop` was raised meanwhile.
 fn hash_entry<S: Source + ?Sized>(
@@ -606,10 +638,15 @@ fn hash_entry<S: Source + ?Sized>(
     e: &Entry,
     f: &FileEntry,
     stop: &AtomicBool,
+    progress: Option<Progress<'_>>,
 ) -> Result<bool, Error> {
     let mut hasher = Sha256::new();
     let crc = archive::read_entry(src, e, Some(f.size), |chunk| {
         hasher.update(chunk);
+        if let Some((hashed, report, total)) = progress {
+            let len = chunk.len() as u64;
+            report(hashed.fetch_add(len, Ordering::Relaxed) + len, total);
+        }
         !stop.load(Ordering::Relaxed)
     })?;
     let Some(crc) = crc else {
@@ -834,5 +871,59 @@ fn limit(e: &Entry, what: &'static str, limit: u64) -> Error {
         what,
         limit,
         actual: e.size,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    use crate::{Limits, PackageBuilder, SigningKey, TrustStore, Verifier};
+
+    fn pki(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/pki")
+            .join(name)
+    }
+
+    #[test]
+    fn progress_counts_every_payload_byte_on_every_thread() {
+        let key =
+            SigningKey::from_pkcs8_pem(&std::fs::read(pki("signer-p256.key")).unwrap()).unwrap();
+        let chain = std::fs::read(pki("signer-p256-chain.pem")).unwrap();
+        let mut b = PackageBuilder::new("p", "1").signer("s", key, chain);
+        let mut total = 0u64;
+        for i in 0..8u8 {
+            let len = 100_000 + usize::from(i) * 7_000;
+            total += len as u64;
+            b = b.file(&format!("f{i}"), vec![i; len], 0o644);
+        }
+        let bytes = b
+            .write(std::io::Cursor::new(Vec::new()))
+            .unwrap()
+            .into_inner();
+        let mut trust = TrustStore::new();
+        trust.load_anchors(pki("root-g2.pem")).unwrap();
+        let at = crate::parse_rfc3339("2027-06-01T00:00:00Z").unwrap();
+        for threads in [1, 4] {
+            let seen = Arc::new(AtomicU64::new(0));
+            let calls = Arc::new(AtomicU64::new(0));
+            let (s, c) = (Arc::clone(&seen), Arc::clone(&calls));
+            let v = Verifier::new(trust.clone(), at)
+                .with_limits(Limits {
+                    threads,
+                    ..Limits::default()
+                })
+                .with_progress(move |done, all| {
+                    assert_eq!(all, total);
+                    assert!(done <= all);
+                    s.fetch_max(done, Ordering::Relaxed);
+                    c.fetch_add(1, Ordering::Relaxed);
+                });
+            v.verify_bytes(&bytes).unwrap();
+            assert_eq!(seen.load(Ordering::Relaxed), total, "{threads} threads");
+            assert!(calls.load(Ordering::Relaxed) >= 8, "{threads} threads");
+        }
     }
 }

@@ -1918,3 +1918,72 @@ fn the_schema_and_docs_list_the_same_kinds() {
         );
     }
 }
+
+// ---- verify: the progress bar ----------------------------------------------------
+
+/// Runs the verifier under `script`, so that its stderr is a terminal;
+/// `None` if `script` is not installed. Returns everything the terminal got.
+fn verify_on_a_terminal(args: &[String]) -> Option<(i32, String)> {
+    let available = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        eprintln!("skipped: `script` is not installed");
+        return None;
+    }
+    let mut line = p(&example("verify"));
+    for a in args {
+        line.push(' ');
+        line.push_str(a);
+    }
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(repo())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+#[test]
+fn a_progress_bar_only_for_a_person_at_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.zip");
+    let payload: Vec<u8> = (0..17u32 << 20).map(|i| (i % 251) as u8).collect();
+    fs::write(
+        &big,
+        common::build(common::builder(&["signer-p256"]).file("data/big.bin", payload, 0o644)),
+    )
+    .unwrap();
+    let base = strings(&["--root", "testdata/pki/root-g2.pem", "--at", AT]);
+    let with = |extra: &[&str]| [base.clone(), strings(extra), vec![p(&big)]].concat();
+
+    // Not a terminal: nothing on stderr.
+    let out = verify(&with(&[]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+
+    let Some((code, screen)) = verify_on_a_terminal(&with(&[])) else {
+        return;
+    };
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("hashing [#########################] 100% of 17 MiB"),
+        "{screen}"
+    );
+    assert!(screen.contains("VERIFIED  demo 1.0.0"), "{screen}");
+    for quiet in [&["--json"][..], &["--quiet"]] {
+        let (code, screen) = verify_on_a_terminal(&with(quiet)).unwrap();
+        assert_eq!(code, 0, "{quiet:?}: {screen}");
+        assert!(!screen.contains("hashing"), "{quiet:?}: {screen}");
+    }
+    // A small package gets none.
+    let (_, screen) = verify_on_a_terminal(&demo_args(false)).unwrap();
+    assert!(!screen.contains("hashing"), "{screen}");
+}
