@@ -25,7 +25,10 @@
 //! * every CRL in the store from an issuer on the path has a non-critical
 //!   CRL number (RFC 5280 5.2.3), and that issuer asserts cRLSign if it has a
 //!   keyUsage extension (6.3.3 (f); webpki skips this for the anchor);
-//! * an optional maximum depth.
+//! * an optional maximum depth;
+//! * no certificate or key on the path is distrusted, and the end entity's
+//!   issuer is an allowed one, when [`ChainOptions`] lists any (a trust
+//!   policy's `distrust` and `allowed_issuers`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -320,7 +320,10 @@ impl TrustStore {
     /// * every CRL in the store from an issuer on the path has a non-critical
     ///   CRL number, and that issuer asserts cRLSign if it has a keyUsage
     ///   extension, the anchor included (RFC 5280 5.2.3, 6.3.3 (f));
-    /// * [`ChainOptions::max_depth`].
+    /// * [`ChainOptions::max_depth`];
+    /// * [`ChainOptions::distrust`] and [`ChainOptions::allow_issuer`].
+    ///
+    /// Anchors outside their [`AnchorWindow`] at `time` take no part.
     ///
     /// # Errors
     /// A [`ChainError`]: the end entity cannot be parsed or lacks the usage,
