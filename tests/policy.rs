@@ -39,7 +39,7 @@ fn verify_with(
     text: &str,
     bytes: &[u8],
 ) -> Result<pkgverify::VerifiedPackage, pkgverify::Rejection> {
-    verifier_at(text, AT).verify_bytes(bytes)
+    verifier_at(text, AT).verify_both(bytes)
 }
 
 /// The policy-file error for `text`.
@@ -80,7 +80,7 @@ fn rotation_demo_three_ways() {
     let file = repo().join("testdata/policy/rotation.toml");
     // 1. G1 only, no advisory chain: rejected, naming the missing issuer.
     let r = assert_kind(
-        verifier(store(&["root-g1"], &[], &[])).verify_bytes(&demo()),
+        verifier(store(&["root-g1"], &[], &[])).verify_both(&demo()),
         "untrusted_signer",
     );
     assert!(r.to_string().contains("neither a trust anchor"), "{r}");
@@ -91,16 +91,16 @@ fn rotation_demo_three_ways() {
         let policy = Policy::load(&file, &mut trust).unwrap();
         Verifier::new(trust, time(at)).with_policy(policy)
     };
-    let p = assert_ok(load(BEFORE_DEADLINE).verify_bytes(&demo()));
+    let p = assert_ok(load(BEFORE_DEADLINE).verify_both(&demo()));
     let chain = &p.signatures()[0].chain;
     assert!(chain[3].contains("Root G1"), "{chain:?}");
     // The last day of the grace period still counts; the next does not.
-    assert_ok(load("2027-03-31T23:59:59Z").verify_bytes(&demo()));
+    assert_ok(load("2027-03-31T23:59:59Z").verify_both(&demo()));
     let r = assert_kind(
-        load("2027-04-01T00:00:00Z").verify_bytes(&demo()),
+        load("2027-04-01T00:00:00Z").verify_both(&demo()),
         "untrusted_signer",
     );
-    let r2 = assert_kind(load(AT).verify_bytes(&demo()), "untrusted_signer");
+    let r2 = assert_kind(load(AT).verify_both(&demo()), "untrusted_signer");
     for r in [&r, &r2] {
         let msg = r.to_string();
         assert!(
@@ -124,7 +124,7 @@ fn rotation_demo_three_ways() {
     assert_ok(
         Verifier::new(trust, at())
             .with_policy(policy)
-            .verify_bytes(&demo()),
+            .verify_both(&demo()),
     );
 }
 
@@ -137,7 +137,7 @@ fn an_anchor_is_not_used_before_its_window_opens() {
         msg.contains("trust in it begins at 2027-07-01T00:00:00Z"),
         "{msg}"
     );
-    assert_ok(verifier_at(&text, "2027-07-01T00:00:00Z").verify_bytes(&good_package()));
+    assert_ok(verifier_at(&text, "2027-07-01T00:00:00Z").verify_both(&good_package()));
     // An RFC 3339 string works as well as a TOML date-time.
     let text = format!("{G2}not_after = \"2027-05-01T12:00:00Z\"\n");
     let r = assert_kind(verify_with(&text, &good_package()), "untrusted_signer");
@@ -184,7 +184,7 @@ fn an_expired_anchor_is_named_in_the_signature_report() {
     let r = assert_kind(
         Verifier::new(trust, at())
             .with_policy(policy)
-            .verify_bytes(&bytes),
+            .verify_both(&bytes),
         "certificate_expired",
     );
     let problem = r.signatures()[0].problem.as_ref().unwrap();
@@ -262,8 +262,8 @@ fn package_intermediates_false_uses_only_the_policy_intermediates() {
     let policy = Policy::new().package_intermediates(PackageIntermediates::Ignore);
     let trust = store(&["root-g2"], &["signing-ca-g2"], &[]);
     let v = Verifier::new(trust, at()).with_policy(policy);
-    assert_kind(v.verify_bytes(&sibling), "untrusted_signer");
-    assert_ok(v.verify_bytes(&good_package()));
+    assert_kind(v.verify_both(&sibling), "untrusted_signer");
+    assert_ok(v.verify_both(&good_package()));
 }
 
 #[test]
@@ -346,7 +346,7 @@ fn signer_rules_by_subject_and_pin() {
     // Through the builder.
     let v = verifier(trust_g2())
         .with_policy(Policy::new().allow_signer(SignerRule::new().common_name("* P-384")));
-    assert_kind(v.verify_bytes(&good_package()), "signer_not_allowed");
+    assert_kind(v.verify_both(&good_package()), "signer_not_allowed");
 }
 
 #[test]
@@ -417,25 +417,25 @@ fn threshold_two_needs_two_distinct_keys() {
         assert_eq!(policy.required_signers(), 2);
         Verifier::new(trust, at()).with_policy(policy)
     };
-    let r = assert_kind(load().verify_bytes(&good_package()), "threshold_not_met");
+    let r = assert_kind(load().verify_both(&good_package()), "threshold_not_met");
     assert!(
         r.to_string()
             .contains("1 distinct trusted signer(s) where the trust policy requires 2"),
         "{r}"
     );
-    let p = assert_ok(load().verify_bytes(&build(builder(&["signer-g1", "signer-p256"]))));
+    let p = assert_ok(load().verify_both(&build(builder(&["signer-g1", "signer-p256"]))));
     assert_eq!(p.signatures().len(), 2);
 
     // The same key twice counts once.
     let (k1, c1) = signer("signer-p256");
     let (k2, c2) = signer("signer-p256");
     let twice = build(builder(&[]).signer("a", k1, c1).signer("b", k2, c2));
-    let r = assert_kind(load().verify_bytes(&twice), "threshold_not_met");
+    let r = assert_kind(load().verify_both(&twice), "threshold_not_met");
     assert!(r.to_string().contains("same key as another"), "{r}");
 
     // A second signature that is not trusted does not count, and says why.
     let with_expired = build(builder(&["signer-p256", "bad-expired"]));
-    let r = assert_kind(load().verify_bytes(&with_expired), "threshold_not_met");
+    let r = assert_kind(load().verify_both(&with_expired), "threshold_not_met");
     assert!(
         r.to_string()
             .contains("\"bad-expired\" does not count: [certificate_expired]"),
@@ -443,7 +443,7 @@ fn threshold_two_needs_two_distinct_keys() {
     );
     // With no trusted signature at all, the most specific reason is reported as before.
     assert_kind(
-        load().verify_bytes(&build(builder(&["bad-expired"]))),
+        load().verify_both(&build(builder(&["bad-expired"]))),
         "certificate_expired",
     );
 }
@@ -512,17 +512,17 @@ fn a_stale_crl_rejects_unless_the_policy_opts_out() {
         let policy = Policy::from_toml(&text, dir.path(), "p.toml", &mut trust).unwrap();
         Verifier::new(trust, at()).with_policy(policy)
     };
-    let r = assert_kind(load("").verify_bytes(&good_package()), "untrusted_signer");
+    let r = assert_kind(load("").verify_both(&good_package()), "untrusted_signer");
     assert!(
         r.to_string()
             .contains("a CRL in the trust store expired at 2027-01-01"),
         "{r}"
     );
     assert_kind(
-        load("crl_expiration = \"enforce\"\n").verify_bytes(&good_package()),
+        load("crl_expiration = \"enforce\"\n").verify_both(&good_package()),
         "untrusted_signer",
     );
-    assert_ok(load("crl_expiration = \"ignore\"\n").verify_bytes(&good_package()));
+    assert_ok(load("crl_expiration = \"ignore\"\n").verify_both(&good_package()));
 }
 
 // ---- the file itself -------------------------------------------------------------------
@@ -663,10 +663,10 @@ fn a_path_around_a_distrusted_certificate_is_still_found() {
         assert_ok(
             Verifier::new(trust, at())
                 .with_policy(policy)
-                .verify_bytes(&good_package()),
+                .verify_both(&good_package()),
         );
     }
-    let p = assert_ok(load("\"reissued.pem\"").verify_bytes(&good_package()));
+    let p = assert_ok(load("\"reissued.pem\"").verify_both(&good_package()));
     assert_eq!(p.signatures()[0].chain.len(), 3);
     // Allowing only the re-issued certificate as the issuer works the same way.
     {
@@ -678,16 +678,16 @@ fn a_path_around_a_distrusted_certificate_is_still_found() {
         );
         let policy = Policy::from_toml(&text, dir.path(), "p.toml", &mut trust).unwrap();
         let v = Verifier::new(trust, at()).with_policy(policy);
-        assert_ok(v.verify_bytes(&good_package()));
+        assert_ok(v.verify_both(&good_package()));
         // A sibling CA is still not allowed.
         let (key, chain) = sibling_signer();
         let sibling = build(builder(&[]).signer("sibling", key, chain));
-        let r = assert_kind(v.verify_bytes(&sibling), "signer_not_allowed");
+        let r = assert_kind(v.verify_both(&sibling), "signer_not_allowed");
         assert!(r.to_string().contains("CN=Sibling CA"), "{r}");
     }
     // Without the re-issued certificate there is no way around: distrusted, named.
     let r = assert_kind(
-        load("").verify_bytes(&good_package()),
+        load("").verify_both(&good_package()),
         "certificate_distrusted",
     );
     match r.error() {

@@ -32,7 +32,7 @@ fn rotation_needs_the_advisory_chain() {
     let bytes = read(repo().join("testdata/Full-upgrade-package-dten.zip"));
     // The operator trusts only the old root: the signer's path ends at Root G2, unknown.
     let r = assert_kind(
-        verifier(store(&["root-g1"], &[], &[])).verify_bytes(&bytes),
+        verifier(store(&["root-g1"], &[], &[])).verify_both(&bytes),
         "untrusted_signer",
     );
     let msg = r.to_string();
@@ -53,7 +53,7 @@ fn rotation_needs_the_advisory_chain() {
     );
 
     // With the vendor's advisory chain (Root G2 cross-signed by G1) it verifies.
-    let p = assert_ok(verifier(store(&["root-g1"], &["advisory-chain"], &[])).verify_bytes(&bytes));
+    let p = assert_ok(verifier(store(&["root-g1"], &["advisory-chain"], &[])).verify_both(&bytes));
     assert_eq!(p.manifest().package().name, "dten-full-upgrade");
     let chain = &p.signatures()[0].chain;
     assert_eq!(chain.len(), 4, "{chain:?}");
@@ -64,8 +64,8 @@ fn rotation_needs_the_advisory_chain() {
     assert_eq!(p.manifest().metadata()["reboot"], serde_json::json!(true));
 
     // After the rotation, trusting G2 directly also works; G1 and G2 side by side too.
-    assert_ok(verifier(trust_g2()).verify_bytes(&bytes));
-    assert_ok(verifier(store(&["root-g1", "root-g2"], &[], &[])).verify_bytes(&bytes));
+    assert_ok(verifier(trust_g2()).verify_both(&bytes));
+    assert_ok(verifier(store(&["root-g1", "root-g2"], &[], &[])).verify_both(&bytes));
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn an_anchor_with_the_right_name_but_another_key_is_explained() {
         .add_anchors(impostor.pem().as_bytes(), "impostor-root-g2.pem")
         .unwrap();
     let r = assert_kind(
-        verifier(trust).verify_bytes(&good_package()),
+        verifier(trust).verify_both(&good_package()),
         "untrusted_signer",
     );
     let msg = r.to_string();
@@ -107,14 +107,14 @@ fn dual_signature_across_a_rotation() {
         ("root-g1", "signer-g1", "signer-p256"),
         ("root-g2", "signer-p256", "signer-g1"),
     ] {
-        let p = assert_ok(verifier(store(&[anchor], &[], &[])).verify_bytes(&bytes));
+        let p = assert_ok(verifier(store(&[anchor], &[], &[])).verify_both(&bytes));
         let by_name = |n: &str| p.signatures().iter().find(|s| s.name == n).unwrap();
         assert_eq!(by_name(trusted).status, SignatureStatus::Trusted);
         let other = by_name(untrusted);
         assert_eq!(other.status, SignatureStatus::Untrusted);
         assert_eq!(other.problem.as_ref().unwrap().kind, "untrusted_signer");
     }
-    let p = assert_ok(verifier(store(&["root-g1", "root-g2"], &[], &[])).verify_bytes(&bytes));
+    let p = assert_ok(verifier(store(&["root-g1", "root-g2"], &[], &[])).verify_both(&bytes));
     assert!(p
         .signatures()
         .iter()
@@ -138,7 +138,7 @@ fn bad_signers_fail_with_their_specific_kind() {
     ];
     for (leaf, crls, kind) in cases {
         let bytes = build(builder(&[leaf]));
-        let result = verifier(store(&["root-g2"], &[], crls)).verify_bytes(&bytes);
+        let result = verifier(store(&["root-g2"], &[], crls)).verify_both(&bytes);
         if kind.is_empty() {
             assert_ok(result);
             continue;
@@ -173,7 +173,7 @@ fn an_untrusted_second_signature_does_not_fail_the_package() {
     for other in ["bad-expired", "bad-revoked", "bad-serverauth", "signer-g1"] {
         let bytes = build(builder(&["signer-p256", other]));
         let p = assert_ok(
-            verifier(store(&["root-g2"], &[], &["signing-ca-g2.crl"])).verify_bytes(&bytes),
+            verifier(store(&["root-g2"], &[], &["signing-ca-g2.crl"])).verify_both(&bytes),
         );
         let s = p.signatures().iter().find(|s| s.name == other).unwrap();
         assert_eq!(s.status, SignatureStatus::Untrusted, "{other}");
@@ -196,7 +196,7 @@ fn with_no_trusted_signature_the_most_specific_reason_wins() {
     for (leaves, kind) in cases {
         let bytes = build(builder(leaves));
         let r = assert_kind(
-            verifier(store(&["root-g2"], &[], &["signing-ca-g2.crl"])).verify_bytes(&bytes),
+            verifier(store(&["root-g2"], &[], &["signing-ca-g2.crl"])).verify_both(&bytes),
             kind,
         );
         assert_eq!(r.signatures().len(), 2, "every signature is in the report");
@@ -293,11 +293,7 @@ fn too_many_signatures_is_a_limit() {
     assert_kind(verify_g2(&bytes), "limit_exceeded");
     let mut limits = Limits::default();
     limits.max_signatures = 32;
-    assert_ok(
-        verifier(trust_g2())
-            .with_limits(limits)
-            .verify_bytes(&bytes),
-    );
+    assert_ok(verifier(trust_g2()).with_limits(limits).verify_both(&bytes));
 }
 
 #[test]
@@ -320,7 +316,7 @@ fn trust_inputs_are_validated() {
         .map(|c: rustls_pki_types::CertificateDer<'static>| c.to_vec())
         .unwrap();
     assert_eq!(t.add_anchors(&der, "root-g2.der").unwrap(), 1);
-    assert_ok(verifier(t).verify_bytes(&good_package()));
+    assert_ok(verifier(t).verify_both(&good_package()));
 }
 
 #[test]
@@ -406,10 +402,10 @@ fn an_older_crl_never_hides_a_newer_revocation() {
         for crl in order {
             trust.add_crls(crl, "crl").unwrap();
         }
-        assert_kind(verifier(trust).verify_bytes(&bytes), "certificate_revoked");
+        assert_kind(verifier(trust).verify_both(&bytes), "certificate_revoked");
     }
     // The old CRL alone does not know of the revocation.
     let mut trust = store(&["root-g2"], &[], &[]);
     trust.add_crls(old.as_bytes(), "old.crl").unwrap();
-    assert_ok(verifier(trust).verify_bytes(&bytes));
+    assert_ok(verifier(trust).verify_both(&bytes));
 }

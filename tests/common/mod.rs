@@ -96,7 +96,7 @@ pub fn stored_package() -> Vec<u8> {
 }
 
 pub fn verify_g2(bytes: &[u8]) -> Result<VerifiedPackage, Rejection> {
-    verifier(trust_g2()).verify_bytes(bytes)
+    verifier(trust_g2()).verify_both(bytes)
 }
 
 /// Asserts the result is a rejection of `kind`; returns it.
@@ -359,4 +359,37 @@ pub fn raw_signed(manifest: &[u8], payload: Vec<RawEntry>) -> Vec<RawEntry> {
     ];
     entries.extend(payload);
     entries
+}
+
+/// Verification in both modes: from memory (seekable) and as a one-pass stream.
+pub trait BothModes {
+    /// Verifies `bytes` both ways, asserts the same verdict and kind (a stored entry
+    /// with a data descriptor aside: a stream cannot delimit it), returns the file's.
+    fn verify_both(&self, bytes: &[u8]) -> Result<VerifiedPackage, Rejection>;
+}
+
+impl BothModes for Verifier {
+    #[track_caller]
+    fn verify_both(&self, bytes: &[u8]) -> Result<VerifiedPackage, Rejection> {
+        let file = self.verify_bytes(bytes);
+        let stream = self.verify_reader(bytes);
+        let undelimitable = matches!(
+            stream.as_ref().map_err(|r| r.error()),
+            Err(pkgverify::Error::UnsupportedEntry {
+                feature: pkgverify::Unsupported::StoredDescriptorInStream,
+                ..
+            })
+        );
+        if !undelimitable {
+            let kind = |r: &Result<VerifiedPackage, Rejection>| {
+                r.as_ref().err().map(|e| (e.kind(), e.to_string()))
+            };
+            assert_eq!(kind(&file), kind(&stream), "file and stream disagree");
+            if let (Ok(a), Ok(b)) = (&file, &stream) {
+                assert_eq!(a.manifest(), b.manifest());
+                assert_eq!(a.bytes(), b.bytes());
+            }
+        }
+        file
+    }
 }
