@@ -916,7 +916,6 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
     let mut crc = crc32fast::Hasher::new();
     let mut produced = 0u64;
     let mut buf = vec![0u8; 64 << 10];
-    let io_err = |e: io::Error| Error::io("package", e);
     // A streaming reader cannot delimit stored data followed by a descriptor except
     // by looking for one: the data must not contain a descriptor for a prefix of itself.
     let mut scan =
@@ -932,16 +931,7 @@ pub(crate) fn read_entry<S: Source + ?Sized>(
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e)
-                    if e.kind() == io::ErrorKind::InvalidInput
-                        || e.kind() == io::ErrorKind::InvalidData =>
-                {
-                    return Err(Error::malformed(here, D::Deflate))
-                }
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Err(Error::malformed(here, D::Truncated))
-                }
-                Err(e) => return Err(io_err(e)),
+                Err(e) => return Err(content_error(here, e)),
             };
             // Never hand out the byte past the expected size.
             let keep_len = expected.saturating_sub(*produced).min(n as u64) as usize;
@@ -1065,6 +1055,18 @@ impl DescriptorScan {
         self.offset += limit as u64;
         self.carry = buf.get(limit..).unwrap_or_default().to_vec();
         found
+    }
+}
+
+/// What a failed read of entry content means: the inflater's complaints are
+/// a corrupt deflate stream, an early end is truncation, the rest is I/O.
+pub(crate) fn content_error(here: Option<&str>, e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            Error::malformed(here, D::Deflate)
+        }
+        io::ErrorKind::UnexpectedEof => Error::malformed(here, D::Truncated),
+        _ => Error::io("package", e),
     }
 }
 

@@ -528,16 +528,7 @@ fn read_data<R: Read>(
                 Ok(0) => return Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e)
-                    if e.kind() == io::ErrorKind::InvalidInput
-                        || e.kind() == io::ErrorKind::InvalidData =>
-                {
-                    return Err(Error::malformed(here, D::Deflate))
-                }
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Err(Error::malformed(here, D::Truncated))
-                }
-                Err(e) => return Err(Error::io("package", e)),
+                Err(e) => return Err(archive::content_error(here, e)),
             };
             let data = chunk.get(..n).unwrap_or_default();
             let keep = max.saturating_sub(*produced).min(n as u64) as usize;
