@@ -5,8 +5,10 @@
 #
 # Seeds fuzz/corpus/<target>/ from testdata/ first (the demo package, the
 # hostile corpus and the manifests inside them; ../shared/corpora's Go
-# archive/zip files when present). Crashes, timeouts and OOMs land in
-# fuzz/artifacts/<target>/, each target's log in fuzz/artifacts/<target>.log.
+# archive/zip files when present). libFuzzer runs in fork mode with one worker
+# and goes on after a crash, so one run collects every distinct finding.
+# Crashes, timeouts and OOMs land in fuzz/artifacts/<target>/, each target's
+# log in fuzz/artifacts/<target>.log.
 # Uses the stable toolchain with RUSTC_BOOTSTRAP=1 (cargo fuzz needs -Z flags).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -60,9 +62,9 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   status=0
   cargo fuzz run "$t" "corpus/$t" -- \
-    -max_total_time="$secs" -max_len="${max_len[$t]}" -rss_limit_mb=2048 -timeout=10 \
-    -print_final_stats=1 \
+    -fork=1 -ignore_crashes=1 -max_total_time="$secs" -max_len="${max_len[$t]}" \
+    -rss_limit_mb=2048 -timeout=10 \
     > "artifacts/$t.log" 2>&1 || status=$?
-  echo "   exit $status after $(( $(date +%s) - start ))s; $(grep -E '^stat::number_of_executed_units' "artifacts/$t.log" || true)"
+  echo "   exit $status after $(( $(date +%s) - start ))s; last: $(grep -E '^#[0-9]+: ' "artifacts/$t.log" | tail -1)"
   ls "artifacts/$t" 2>/dev/null | sed 's/^/   finding: /' || true
 done

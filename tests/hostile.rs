@@ -192,3 +192,34 @@ fn manifest_of_100_mb_is_refused_before_it_is_read() {
     assert_eq!(r.kind(), "limit_exceeded", "{r}");
     assert_eq!(r.error().path(), Some("manifest.json"));
 }
+
+// ---- fuzzers' findings ------------------------------------------------------
+
+/// Found by the `manifest` fuzz target (a metadata number did not survive
+/// `Manifest::parse` then `to_json` then `parse`). Library bug, reported:
+/// numbers in signed metadata are parsed with serde_json's default
+/// best-effort float algorithm, so `1.6e-29` is exposed as
+/// `1.5999999999999999e-29` and `9007199254740993.0` as `9007199254740994`,
+/// not the value the signed text denotes (the nearest f64), and writing the
+/// manifest back changes its text. serde_json's `float_roundtrip` feature
+/// parses them exactly.
+#[test]
+fn metadata_numbers_are_exposed_as_signed() {
+    for lit in [
+        "1.6e-29",
+        "1.5e-29",
+        "2.2250738585072011e-308",
+        "9007199254740993.0",
+        "0.1",
+    ] {
+        let doc = format!(
+            r#"{{"format":1,"package":{{"name":"a","version":"1"}},"files":[],"x":{lit}}}"#
+        );
+        let m = pkgverify::Manifest::parse(doc.as_bytes()).unwrap();
+        let exposed = m.metadata()["x"].as_f64().unwrap();
+        let signed: f64 = lit.parse().unwrap();
+        assert_eq!(exposed, signed, "metadata {lit} is exposed as {exposed:e}");
+        let again = pkgverify::Manifest::parse(&m.to_json()).unwrap();
+        assert_eq!(again, m, "metadata {lit} changes when written back");
+    }
+}
