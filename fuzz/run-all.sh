@@ -15,16 +15,16 @@ cd "$(dirname "$0")"
 secs=${1:?usage: fuzz/run-all.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(structure manifest verify mutate)
+[ ${#targets[@]} -gt 0 ] || targets=(structure manifest verify stream mutate)
 export RUSTC_BOOTSTRAP=1
 
-declare -A max_len=([structure]=65536 [verify]=65536 [manifest]=16384 [mutate]=8192)
+declare -A max_len=([structure]=65536 [verify]=65536 [stream]=65536 [manifest]=16384 [mutate]=8192)
 
 seed() {
   local dir=corpus/$1 f
   mkdir -p "$dir"
   case $1 in
-    structure|verify)
+    structure|verify|stream)
       for f in ../testdata/*.zip ../testdata/hostile/*.zip ../../shared/corpora/go-archive-zip/*.zip; do
         [ -f "$f" ] && cp "$f" "$dir/seed-$(basename "$f")"
       done ;;

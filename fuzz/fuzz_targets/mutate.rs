@@ -11,8 +11,9 @@
 //!   manifest-vs-archive checks behind a trusted signature.
 //!
 //! Oracles: no panic; anything that verifies reads the same in the zip
-//! crate; a P-256 fixture that still verifies after edits carries the
-//! original manifest. Set `PKGVERIFY_FUZZ_DUMP=FILE` to write the edited
+//! crate; one-pass (`verify_reader`) and seekable verification agree; a
+//! P-256 fixture that still verifies after edits carries the original
+//! manifest. Set `PKGVERIFY_FUZZ_DUMP=FILE` to write the edited
 //! package (for turning a finding into a regression test).
 #![no_main]
 
@@ -44,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
     if let Some(path) = std::env::var_os("PKGVERIFY_FUZZ_DUMP") {
         std::fs::write(path, &bytes).expect("dump");
     }
-    match pkgverify_fuzz::trusted_verifier().verify_bytes(&bytes) {
+    let verifier = pkgverify_fuzz::trusted_verifier();
+    let seekable = verifier.verify_bytes(&bytes);
+    let stream = verifier.verify_reader(bytes.as_slice());
+    pkgverify_fuzz::assert_same_verdict(&bytes, &stream, &seekable);
+    match seekable {
         Ok(p) => {
             pkgverify_fuzz::assert_one_reading(&bytes, &p);
             if mode < 2 {

@@ -7,7 +7,8 @@ use std::io::{Cursor, Read};
 use std::sync::OnceLock;
 
 use pkgverify::{
-    Compression, Manifest, PackageBuilder, SigningKey, TrustStore, VerifiedPackage, Verifier,
+    Compression, Manifest, PackageBuilder, Rejection, SigningKey, TrustStore, VerifiedPackage,
+    Verifier,
 };
 use sha2::{Digest, Sha256};
 
@@ -175,6 +176,41 @@ pub fn assert_one_reading(bytes: &[u8], package: &VerifiedPackage) {
             name.starts_with("signatures/"),
             "the zip crate sees an unlisted file {name:?}"
         );
+    }
+}
+
+/// The differential oracle between one-pass verification of a stream
+/// (`verify_reader`) and seekable verification (`verify_bytes`) of the same
+/// bytes: both accept the same manifest or both reject, except that a stream
+/// cannot delimit a stored entry with a data descriptor (`unsupported_entry`
+/// in the stream only). Whatever is accepted must read the same in the zip crate.
+///
+/// # Panics
+/// When the verdicts differ: that is a finding.
+pub fn assert_same_verdict(
+    bytes: &[u8],
+    stream: &Result<VerifiedPackage, Rejection>,
+    seekable: &Result<VerifiedPackage, Rejection>,
+) {
+    match (stream, seekable) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(
+                a.manifest(),
+                b.manifest(),
+                "the stream verified another manifest"
+            );
+            assert_one_reading(bytes, a);
+        }
+        (Ok(_), Err(r)) => panic!(
+            "the stream accepts what seekable verification rejects: {}: {r}",
+            r.kind()
+        ),
+        (Err(r), Ok(_)) => assert_eq!(
+            r.kind(),
+            "unsupported_entry",
+            "seekable verification accepts what the stream rejects: {r}"
+        ),
+        (Err(_), Err(_)) => {}
     }
 }
 
