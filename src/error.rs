@@ -379,8 +379,9 @@ pub enum ArchiveDefect {
     #[error("a second end-of-central-directory record")]
     SecondEndRecord,
 
-    /// Bytes after the end record that its comment length does not account for.
-    #[error("bytes follow the end-of-central-directory record")]
+    /// The end record's comment length does not end at the end of the file:
+    /// bytes follow it, or the comment is cut short.
+    #[error("the end-of-central-directory record does not end the file (bytes follow it, or its comment is cut short)")]
     Trailing,
     /// The central directory lists entries in a different order than the file holds them.
     #[error("the central directory lists entries out of file order")]

@@ -139,6 +139,12 @@ struct Data {
     size: u64,
     /// Whether the output stopped at the bound (one byte past what was expected).
     over: bool,
+    /// Content bytes produced (up to the bound).
+    produced: u64,
+    /// What is wrong with the data as the local header (or descriptor) describes
+    /// it, held back: with the central directory's help seekable verification
+    /// calls the same archive ambiguous, so the structure checks speak first.
+    flaw: Option<Error>,
 }
 
 pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage, Rejection> {
@@ -160,6 +166,8 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
     let mut crc_failure: Option<Error> = None;
     let mut listing_failure: Option<(Error, u64, u64)> = None;
     let (mut files, mut bytes) = (0u64, 0u64);
+    // Set when an entry could not be delimited after an earlier verdict.
+    let mut stopped_early = false;
 
     // Local entries, in order, until the central directory.
     let mut sig = s.u32()?;
@@ -221,7 +229,7 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
         }
         let trusted = auth_cell.get().filter(|_| layout_error.is_none());
 
-        let data = match role {
+        let mut data = match role {
             Role::Manifest | Role::Signature => {
                 let (max, what) = if role == Role::Manifest {
                     (limits.max_manifest_bytes, "manifest size")
@@ -273,6 +281,7 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
                 // be done without inflating unauthenticated data.
                 _ => {
                     if local.has_descriptor() {
+                        stopped_early = true;
                         break;
                     }
                     skip(&mut s, local.compressed_size)?;
@@ -282,6 +291,8 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
                         compressed_size: local.compressed_size,
                         size: local.size,
                         over: false,
+                        produced: local.size,
+                        flaw: None,
                     }
                 }
             },
@@ -291,7 +302,10 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
             return Err(Error::ambiguous(Some(&name), D::EmptyWithContent).into());
         }
         if role != Role::Payload && crc_failure.is_none() {
-            crc_failure = archive::check_crc_named(&name, data.crc32, data.actual_crc32).err();
+            crc_failure = match data.flaw.take() {
+                Some(flaw) => Some(flaw),
+                None => archive::check_crc_named(&name, data.crc32, data.actual_crc32).err(),
+            };
         }
         seen.push(Seen {
             offset,
@@ -304,17 +318,19 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
         });
         sig = s.u32()?;
     }
-    if sig != CENTRAL_SIG && sig != END_SIG {
-        // A stream that stopped early (see `break` above) ends with the earlier verdict.
+    if stopped_early {
+        // An entry could not be delimited: the earlier verdict stands.
         if let Some(e) = layout_error {
             return Err(e.into());
         }
         if let Some(r) = auth_error {
             return Err(r);
         }
-        if let (Some((e, files, bytes)), Some(a)) = (listing_failure, auth_cell.get()) {
+        if let (Some((e, files, bytes)), Some(a)) = (listing_failure.take(), auth_cell.get()) {
             return Err(a.reject(e, files, bytes));
         }
+    }
+    if sig != CENTRAL_SIG && sig != END_SIG {
         let offset = s.pos - 4;
         return Err(if seen.is_empty() {
             not_an_archive(&mut s, offset)
@@ -357,7 +373,14 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
         .into());
     }
     let cd_size = s.pos - 4 - cd_offset;
-    end_records(&mut s, sig, central.len() as u64, cd_offset, cd_size)?;
+    end_records(
+        &mut s,
+        sig,
+        central.len() as u64,
+        cd_offset,
+        cd_size,
+        limits,
+    )?;
     check_names(&central)?;
 
     // The structure is sound: now the verdicts held back, in the seekable order.
@@ -451,6 +474,8 @@ fn hash_payload<R: Read>(
             compressed_size: local.compressed_size,
             size: local.size,
             over: false,
+            produced: local.size,
+            flaw: None,
         })
     };
     let known_size = (!local.has_descriptor()).then_some(local.size);
@@ -466,9 +491,21 @@ fn hash_payload<R: Read>(
         }
     };
     let mut hasher = Sha256::new();
-    let data = read_data(s, local, name, f.size, |c| hasher.update(c))?;
-    if data.over || data.size != f.size {
-        let actual = if data.over { f.size + 1 } else { data.size };
+    let mut data = read_data(s, local, name, f.size, |c| hasher.update(c))?;
+    // In the order seekable verification finds them: a corrupt stream, then the
+    // size, then a stream that does not end where recorded.
+    let corrupt = matches!(
+        data.flaw,
+        Some(Error::ArchiveMalformed {
+            defect: D::Deflate | D::Truncated,
+            ..
+        })
+    );
+    if let Some(flaw) = data.flaw.take_if(|_| corrupt) {
+        return Ok(Err((flaw, data)));
+    }
+    if data.over || data.produced != f.size {
+        let actual = if data.over { f.size + 1 } else { data.produced };
         let e = Error::SizeMismatch {
             path: name.into(),
             expected: f.size,
@@ -478,6 +515,9 @@ fn hash_payload<R: Read>(
             return Err(auth.reject(e, 0, 0));
         }
         return Ok(Err((e, data)));
+    }
+    if let Some(flaw) = data.flaw.take() {
+        return Ok(Err((flaw, data)));
     }
     let actual: [u8; 32] = hasher.finalize().into();
     if actual != f.sha256 {
@@ -508,7 +548,6 @@ fn read_data<R: Read>(
     mut sink: impl FnMut(&[u8]),
 ) -> Result<Data, Rejection> {
     let here = Some(name);
-    let start = s.pos;
     let mut crc = crc32fast::Hasher::new();
     let mut produced = 0u64;
     let mut over = false;
@@ -538,6 +577,7 @@ fn read_data<R: Read>(
             sink(kept);
         }
     };
+    let mut flaw = None;
     let compressed_size = if local.has_descriptor() {
         // Deflate only (stored was refused): the stream's end delimits the data.
         let mut decoder = flate2::bufread::DeflateDecoder::new(&mut *s);
@@ -550,6 +590,8 @@ fn read_data<R: Read>(
                 compressed_size: decoder.total_in(),
                 size: produced,
                 over,
+                produced,
+                flaw: None,
             });
         }
         decoder.total_in()
@@ -559,20 +601,27 @@ fn read_data<R: Read>(
             pump(&mut body, &mut produced, &mut over)?;
         } else {
             let mut decoder = flate2::bufread::DeflateDecoder::new(&mut body);
-            pump(&mut decoder, &mut produced, &mut over)?;
-            if !over && decoder.total_in() != local.compressed_size {
-                return Err(Error::malformed(
-                    here,
-                    D::DeflateLength {
-                        used: decoder.total_in(),
-                        compressed: local.compressed_size,
-                    },
-                )
-                .into());
+            match pump(&mut decoder, &mut produced, &mut over) {
+                Ok(()) if !over && decoder.total_in() != local.compressed_size => {
+                    flaw = Some(Error::malformed(
+                        here,
+                        D::DeflateLength {
+                            used: decoder.total_in(),
+                            compressed: local.compressed_size,
+                        },
+                    ));
+                }
+                Ok(()) => {}
+                // The compressed size delimits the entry: go on, say it later.
+                Err(e @ Error::ArchiveMalformed { .. }) => flaw = Some(e),
+                Err(e) => return Err(e.into()),
             }
         }
-        // Whatever was not read (an entry past its bound) is skipped.
+        // Whatever was not read (an entry past its bound, a corrupt stream) is skipped.
         io::copy(&mut body, &mut io::sink()).map_err(|e| Error::io("package", e))?;
+        if body.limit() > 0 {
+            return Err(Error::malformed(here, D::Truncated).into());
+        }
         local.compressed_size
     };
     let crc32 = crc.finalize();
@@ -581,18 +630,14 @@ fn read_data<R: Read>(
     } else {
         (local.crc32, local.compressed_size, local.size)
     };
-    if s.pos - start < compressed_size {
-        return Err(Error::malformed(here, D::Truncated).into());
-    }
-    if !over && (produced != size_rec || compressed_size != csize_rec) {
-        return Err(Error::malformed(
+    if flaw.is_none() && !over && (produced != size_rec || compressed_size != csize_rec) {
+        flaw = Some(Error::malformed(
             here,
             D::Length {
                 expected: size_rec,
                 actual: produced,
             },
-        )
-        .into());
+        ));
     }
     Ok(Data {
         actual_crc32: crc32,
@@ -600,6 +645,8 @@ fn read_data<R: Read>(
         compressed_size: csize_rec,
         size: size_rec,
         over,
+        produced,
+        flaw,
     })
 }
 
@@ -662,7 +709,16 @@ fn end_records<R: Read>(
     entries: u64,
     cd_offset: u64,
     cd_size: u64,
+    limits: &crate::Limits,
 ) -> Result<(), Error> {
+    let too_many = |declared: u64| {
+        (declared > limits.max_entries).then_some(Error::LimitExceeded {
+            entry: None,
+            what: "number of entries",
+            limit: limits.max_entries,
+            actual: declared,
+        })
+    };
     let mut zip64 = None;
     if sig == ZIP64_END_SIG {
         let at = s.pos - 4;
@@ -679,6 +735,9 @@ fn end_records<R: Read>(
         }
         if f32_(16) != 0 || f32_(20) != 0 || f64_(24) != f64_(32) {
             return Err(Error::malformed(None, D::MultiDisk));
+        }
+        if let Some(e) = too_many(f64_(32)) {
+            return Err(e);
         }
         if f64_(32) != entries || f64_(40) != cd_size || f64_(48) != cd_offset {
             return Err(Error::ambiguous(
@@ -712,6 +771,9 @@ fn end_records<R: Read>(
     if field16(4) != 0 || field16(6) != 0 || field16(8) != field16(10) {
         return Err(Error::malformed(None, D::MultiDisk));
     }
+    if let Some(e) = too_many(field16(10)).filter(|_| zip64.is_none()) {
+        return Err(e);
+    }
     if field16(10) != entries && !(zip64.is_some() && field16(10) == 0xffff) {
         return Err(Error::malformed(
             None,
@@ -742,7 +804,11 @@ fn end_records<R: Read>(
             ));
         }
     }
-    let comment = s.vec(usize::try_from(field16(20)).unwrap_or(0))?;
+    // A comment cut short reads, to a seekable reader, as an end record that does
+    // not end the file: the same defect.
+    let comment = s
+        .vec(usize::try_from(field16(20)).unwrap_or(0))
+        .map_err(|_| Error::ambiguous(None, D::Trailing))?;
     if !s.at_end()? {
         return Err(Error::ambiguous(None, D::Trailing));
     }
