@@ -268,3 +268,42 @@ fn metadata_numbers_are_exposed_as_signed() {
         assert_eq!(again, m, "metadata {lit} changes when written back");
     }
 }
+
+/// The `mutate` fuzz target's one timeout (artifact
+/// `timeout-bb1bb1f17ed35b897f748c3286996f3babbde69f`, after 930 s of
+/// fuzzing): an Ed25519-signed package whose manifest is 16 bytes that are not
+/// JSON (`{` then spaces, control bytes and `tl,"`). Replayed, it is rejected
+/// as `manifest_invalid` in milliseconds; the 96 s stall was the shared
+/// machine, not the package. Rebuilt here exactly as the target builds it.
+#[test]
+fn fuzz_mutate_timeout_manifest_that_is_not_json() {
+    let pki = repo().join("testdata/pki");
+    let key = SigningKey::from_pkcs8_pem(&std::fs::read(pki.join("signer-ed25519.key")).unwrap())
+        .unwrap();
+    let chain = std::fs::read(pki.join("signer-ed25519-chain.pem")).unwrap();
+    let manifest = b"{\n    \x03\x00\x01\x00\x00\x80tl,\"";
+    let bytes = pkgverify::PackageBuilder::new("fuzz", "1.0.0")
+        .created("2026-09-01T00:00:00Z")
+        .file("bin/tool", b"\x7fELF fuzz tool binary\n".to_vec(), 0o755)
+        .file("etc/empty", Vec::new(), 0o644)
+        .file(
+            "share/doc/readme.txt",
+            b"hello hello hello hello hello\n".repeat(8),
+            0o644,
+        )
+        .signer("vendor", key, chain)
+        .write_with_manifest(std::io::Cursor::new(Vec::new()), manifest)
+        .unwrap()
+        .into_inner();
+    let v = verifier();
+    let start = std::time::Instant::now();
+    assert_eq!(
+        v.verify_bytes(&bytes).unwrap_err().kind(),
+        "manifest_invalid"
+    );
+    assert_eq!(
+        v.verify_reader(bytes.as_slice()).unwrap_err().kind(),
+        "manifest_invalid"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
