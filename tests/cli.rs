@@ -1444,30 +1444,11 @@ fn rotation_demo_three_ways_through_the_binary() {
 
 /// A CRL for Signing CA G2 (nothing revoked) whose nextUpdate is 2027-01-01.
 fn write_stale_crl(path: &Path) {
-    use rcgen::{
-        date_time_ymd, CertificateRevocationListParams, Issuer, KeyIdMethod, KeyPair, SerialNumber,
-    };
-    let key =
-        KeyPair::from_pem(&String::from_utf8(common::read(pki("signing-ca-g2.key"))).unwrap())
-            .unwrap();
-    let ca = Issuer::from_ca_cert_pem(
-        &String::from_utf8(common::read(pki("signing-ca-g2.pem"))).unwrap(),
-        key,
+    fs::write(
+        path,
+        common::signing_ca_g2_crl((2026, 1, 1), (2027, 1, 1), 7),
     )
     .unwrap();
-    let crl = CertificateRevocationListParams {
-        this_update: date_time_ymd(2026, 1, 1),
-        next_update: date_time_ymd(2027, 1, 1),
-        crl_number: SerialNumber::from(7u64),
-        issuing_distribution_point: None,
-        revoked_certs: Vec::new(),
-        key_identifier_method: KeyIdMethod::Sha256,
-    }
-    .signed_by(&ca)
-    .unwrap()
-    .pem()
-    .unwrap();
-    fs::write(path, crl).unwrap();
 }
 
 #[test]

@@ -476,28 +476,7 @@ fn accepted_signature_algorithms() {
 
 /// A CRL for Signing CA G2 (no revocations) whose nextUpdate is 2027-01-01.
 fn stale_crl(dir: &Path) {
-    use rcgen::{
-        date_time_ymd, CertificateRevocationListParams, Issuer, KeyIdMethod, KeyPair, SerialNumber,
-    };
-    let key =
-        KeyPair::from_pem(&String::from_utf8(read(pki("signing-ca-g2.key"))).unwrap()).unwrap();
-    let ca = Issuer::from_ca_cert_pem(
-        &String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap(),
-        key,
-    )
-    .unwrap();
-    let crl = CertificateRevocationListParams {
-        this_update: date_time_ymd(2026, 1, 1),
-        next_update: date_time_ymd(2027, 1, 1),
-        crl_number: SerialNumber::from(7u64),
-        issuing_distribution_point: None,
-        revoked_certs: Vec::new(),
-        key_identifier_method: KeyIdMethod::Sha256,
-    }
-    .signed_by(&ca)
-    .unwrap()
-    .pem()
-    .unwrap();
+    let crl = signing_ca_g2_crl((2026, 1, 1), (2027, 1, 1), 7);
     std::fs::write(dir.join("stale.crl"), crl).unwrap();
     std::fs::copy(pki("root-g2.pem"), dir.join("root-g2.pem")).unwrap();
 }

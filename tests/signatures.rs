@@ -370,28 +370,7 @@ fn a_ca_that_restricts_its_usages_is_named() {
 fn an_older_crl_never_hides_a_newer_revocation() {
     // Signing CA G2's CRL from before bad-revoked was revoked, loaded before or
     // after the current one: the newest wins either way.
-    use rcgen::{
-        date_time_ymd, CertificateRevocationListParams, Issuer, KeyIdMethod, KeyPair, SerialNumber,
-    };
-    let key =
-        KeyPair::from_pem(&String::from_utf8(read(pki("signing-ca-g2.key"))).unwrap()).unwrap();
-    let ca = Issuer::from_ca_cert_pem(
-        &String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap(),
-        key,
-    )
-    .unwrap();
-    let old = CertificateRevocationListParams {
-        this_update: date_time_ymd(2024, 6, 1),
-        next_update: date_time_ymd(2095, 1, 1),
-        crl_number: SerialNumber::from(1u64),
-        issuing_distribution_point: None,
-        revoked_certs: Vec::new(),
-        key_identifier_method: KeyIdMethod::Sha256,
-    }
-    .signed_by(&ca)
-    .unwrap()
-    .pem()
-    .unwrap();
+    let old = signing_ca_g2_crl((2024, 6, 1), (2095, 1, 1), 1);
     let current = read(pki("signing-ca-g2.crl"));
     let bytes = build(builder(&["bad-revoked"]));
     for order in [

@@ -123,6 +123,37 @@ pub fn assert_ok(result: Result<VerifiedPackage, Rejection>) -> VerifiedPackage 
     }
 }
 
+/// A PEM CRL from Signing CA G2 revoking nothing, issued `this_update`, stale
+/// after `next_update` (dates as year, month, day).
+pub fn signing_ca_g2_crl(
+    this_update: (i32, u8, u8),
+    next_update: (i32, u8, u8),
+    number: u64,
+) -> String {
+    use rcgen::{
+        date_time_ymd, CertificateRevocationListParams, Issuer, KeyIdMethod, KeyPair, SerialNumber,
+    };
+    let key =
+        KeyPair::from_pem(&String::from_utf8(read(pki("signing-ca-g2.key"))).unwrap()).unwrap();
+    let ca = Issuer::from_ca_cert_pem(
+        &String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap(),
+        key,
+    )
+    .unwrap();
+    CertificateRevocationListParams {
+        this_update: date_time_ymd(this_update.0, this_update.1, this_update.2),
+        next_update: date_time_ymd(next_update.0, next_update.1, next_update.2),
+        crl_number: SerialNumber::from(number),
+        issuing_distribution_point: None,
+        revoked_certs: Vec::new(),
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&ca)
+    .unwrap()
+    .pem()
+    .unwrap()
+}
+
 // ---- a raw ZIP writer ------------------------------------------------------
 
 /// One entry for [`RawZip`], every header field under the test's control.
