@@ -842,15 +842,36 @@ fn not_an_archive<R: Read>(s: &mut Stream<R>, offset: u64) -> Error {
             tail.drain(..tail.len() - keep);
         }
     }
-    let ends_archive = (0..tail.len().saturating_sub(END_LEN as usize - 1)).any(|i| {
-        le32(&tail, i) == Some(END_SIG)
-            && le16(&tail, i + 20).map(|c| i + END_LEN as usize + usize::from(c))
-                == Some(tail.len())
-    });
-    if ends_archive {
-        Error::ambiguous(None, D::Prefix(offset))
+    let total = s.pos;
+    let end = (0..tail.len().saturating_sub(END_LEN as usize - 1))
+        .rev()
+        .find(|&i| {
+            le32(&tail, i) == Some(END_SIG)
+                && le16(&tail, i + 20).map(|c| i + END_LEN as usize + usize::from(c))
+                    == Some(tail.len())
+        });
+    let Some(end) = end else {
+        return Error::malformed(None, D::NoEndRecord);
+    };
+    // Where the central directory says the first entry starts, if it is in view:
+    // at 0, the first local header is merely broken (as a seekable reader finds);
+    // elsewhere, bytes were put before the archive.
+    let tail_start = total - tail.len() as u64;
+    let first_offset = le32(&tail, end + 16)
+        .and_then(|cd| u64::from(cd).checked_sub(tail_start))
+        .and_then(|at| usize::try_from(at).ok())
+        .filter(|&at| le32(&tail, at) == Some(CENTRAL_SIG))
+        .and_then(|at| le32(&tail, at + 42));
+    if first_offset == Some(0) {
+        Error::malformed(
+            None,
+            D::BadRecord {
+                record: "local header",
+                offset,
+            },
+        )
     } else {
-        Error::malformed(None, D::NoEndRecord)
+        Error::ambiguous(None, D::Prefix(offset))
     }
 }
 
