@@ -71,11 +71,17 @@ impl Source for [u8] {
         let start = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .min(<[u8]>::len(self));
-        let avail = self.get(start..).unwrap_or_default();
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        Ok(n)
+        Ok(copy_prefix(buf, self.get(start..).unwrap_or_default()))
     }
+}
+
+/// Copies as much of `src` as fits into the start of `dst`; returns how much.
+pub(crate) fn copy_prefix(dst: &mut [u8], src: &[u8]) -> usize {
+    let n = dst.len().min(src.len());
+    if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
+        d.copy_from_slice(s);
+    }
+    n
 }
 
 /// A file and its length, taken once when verification starts.

@@ -534,7 +534,7 @@ fn bit_length(be: &[u8]) -> usize {
     let significant = be
         .iter()
         .position(|b| *b != 0)
-        .map_or(&[][..], |i| &be[i..]);
+        .map_or(&[][..], |i| be.get(i..).unwrap_or_default());
     significant.first().map_or(0, |first| {
         significant
             .len()

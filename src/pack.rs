@@ -295,7 +295,7 @@ fn hash_file(path: &std::path::Path) -> io::Result<(u64, [u8; 32])> {
             break;
         }
         size += n as u64;
-        hasher.update(&buf[..n]);
+        hasher.update(buf.get(..n).unwrap_or_default());
     }
     Ok((size, hasher.finalize().into()))
 }

@@ -87,9 +87,7 @@ impl<R: Read> Stream<R> {
 
 impl<R: Read> Read for Stream<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(out.len());
-        out[..n].copy_from_slice(&avail[..n]);
+        let n = archive::copy_prefix(out, self.fill_buf()?);
         self.consume(n);
         Ok(n)
     }
@@ -722,7 +720,7 @@ fn end_records<R: Read>(
     let mut zip64 = None;
     if sig == ZIP64_END_SIG {
         let at = s.pos - 4;
-        let mut z = vec![0u8; ZIP64_END_LEN as usize];
+        let mut z = [0u8; ZIP64_END_LEN as usize];
         z[..4].copy_from_slice(&ZIP64_END_SIG.to_le_bytes());
         s.exact(&mut z[4..])?;
         let f64_ = |o| le64(&z, o).unwrap_or(u64::MAX);
@@ -763,7 +761,7 @@ fn end_records<R: Read>(
     if sig != END_SIG {
         return Err(Error::malformed(None, D::NoEndRecord));
     }
-    let mut rec = vec![0u8; END_LEN as usize];
+    let mut rec = [0u8; END_LEN as usize];
     rec[..4].copy_from_slice(&END_SIG.to_le_bytes());
     s.exact(&mut rec[4..])?;
     let field16 = |o| u64::from(le16(&rec, o).unwrap_or(u16::MAX));
