@@ -567,6 +567,10 @@ pub enum PathProblem {
     /// A segment ends in `.` or a space, which Windows strips (`a.` is `a`, `...` is not a name).
     #[error("a segment ends in '.' or a space")]
     TrailingDotOrSpace,
+    /// A segment is a Windows device name (`CON`, `NUL`, `COM1`, `LPT1.txt`, ...):
+    /// extracting it there writes to the device, not to a file.
+    #[error("a segment is a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9)")]
+    WindowsDevice,
 }
 
 /// A ZIP feature that packages may not use.

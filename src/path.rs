@@ -30,10 +30,35 @@ pub(crate) fn check_file(name: &str) -> Result<(), PathProblem> {
             s if s.ends_with('.') || s.ends_with(' ') => {
                 return Err(PathProblem::TrailingDotOrSpace)
             }
+            s if is_windows_device(s) => return Err(PathProblem::WindowsDevice),
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Whether Windows opens a device for this segment: its part before the first
+/// `.`, trailing spaces dropped, is a DOS device name in any case (`nul`,
+/// `Con.txt`, `COM1 .log`, `LPT\u{b9}`).
+fn is_windows_device(segment: &str) -> bool {
+    let stem = segment
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(' ');
+    let upper = stem.to_ascii_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => ["COM", "LPT"].iter().any(|prefix| {
+            upper.strip_prefix(prefix).is_some_and(|n| {
+                let mut chars = n.chars();
+                matches!(
+                    chars.next(),
+                    Some('0'..='9' | '\u{b9}' | '\u{b2}' | '\u{b3}')
+                ) && chars.next().is_none()
+            })
+        }),
+    }
 }
 
 /// Checks a ZIP entry name: a file path, or a directory path followed by one `/`.
@@ -91,6 +116,19 @@ mod tests {
             (".../a/b", Err(PathProblem::TrailingDotOrSpace)),
             ("bin/tool.", Err(PathProblem::TrailingDotOrSpace)),
             ("bin /tool", Err(PathProblem::TrailingDotOrSpace)),
+            ("scripts/CON", Err(PathProblem::WindowsDevice)),
+            ("nul", Err(PathProblem::WindowsDevice)),
+            ("a/Aux.txt", Err(PathProblem::WindowsDevice)),
+            ("com1/x", Err(PathProblem::WindowsDevice)),
+            ("LPT9.log", Err(PathProblem::WindowsDevice)),
+            ("COM\u{b9}", Err(PathProblem::WindowsDevice)),
+            ("CON .txt", Err(PathProblem::WindowsDevice)),
+            ("conin$", Err(PathProblem::WindowsDevice)),
+            ("console", Ok(())),
+            ("com10", Ok(())),
+            ("lpt", Ok(())),
+            ("a.con", Ok(())),
+            ("nullable/x", Ok(())),
             (".hidden", Ok(())),
             ("a.b/c", Ok(())),
         ];

@@ -307,6 +307,8 @@ pub fn cases() -> Vec<Case> {
         case("drive letter", "unsafe_path", with(|z| z.entries.push(RawEntry::file("C:evil", b"")))),
         case("all-dots segment", "unsafe_path", with(|z| z.entries.push(RawEntry::file(".../a", b"")))),
         case("trailing dot (Windows strips it)", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin/tool.", b"")))),
+        case("Windows device name", "unsafe_path", with(|z| z.entries.push(RawEntry::file("scripts/NUL.sh", b"")))),
+        case("Windows device name as a directory", "unsafe_path", with(|z| z.entries.push(RawEntry::dir("con/")))),
         case("dot segment", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin/./x", b"")))),
         case("empty segment", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin//x", b"")))),
         case("control character", "unsafe_path", with(|z| z.entries.push(RawEntry::file("bin/\x1b[2Jx", b"")))),
