@@ -1471,7 +1471,7 @@ fn patch_central(bytes: &mut [u8], cd: usize, i: usize, f: impl Fn(&mut [u8])) {
 }
 
 fn paths(c: &mut Cases) {
-    let bad: [(&str, &[u8], &str); 25] = [
+    let bad: [(&str, &[u8], &str); 28] = [
         ("dotdot", b"../evil", "a .. segment"),
         (
             "dotdot-nested",
@@ -1548,6 +1548,21 @@ fn paths(c: &mut Cases) {
             "windows-quote",
             b"bin/\"tool\"",
             "a \" (7-Zip on Windows writes _)",
+        ),
+        (
+            "windows-device",
+            b"scripts/CON",
+            "a Windows device name (extracting there writes to the console)",
+        ),
+        (
+            "windows-device-extension",
+            b"bin/nul.txt",
+            "a Windows device name with an extension (still the device)",
+        ),
+        (
+            "windows-device-directory",
+            b"com1/evil",
+            "a Windows device name as a directory",
         ),
     ];
     for (file, name, what) in bad {
