@@ -1,0 +1,278 @@
+//! Resource bounds (docs/SECURITY.md, "Resource bounds"): the peak memory of
+//! verifying each input the bounds name, from a file and as a stream.
+//!
+//! Each verification runs in a child process (this test binary, re-run for
+//! the ignored `child` test), which reports its own peak resident set
+//! (Linux's `VmHWM`) after verifying: nothing the parent allocated to build
+//! the input counts, and no allocator cache from earlier work hides growth.
+//! The figures include the test harness itself (a few MiB); the bounds are
+//! the ones SECURITY.md states. Timing is printed, never asserted.
+//!
+//! `cargo test --test bounds -- --nocapture` prints the table.
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use pkgverify::{Compression, PackageBuilder, SigningKey};
+
+const MIB: u64 = 1 << 20;
+const CHILD: &str = "PKGVERIFY_BOUNDS_CHILD";
+
+/// A field of /proc/self/status, in KiB.
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+}
+
+/// Counts the bytes a stream verification pulls from its reader.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Runs in the child: verifies the package named in the environment, then
+/// prints the outcome, the bytes read and the peak resident set.
+#[test]
+#[ignore = "run by resource_bounds in a child process"]
+fn child() {
+    let Ok(spec) = std::env::var(CHILD) else {
+        return;
+    };
+    let (mode, path) = spec.split_once(':').unwrap();
+    let v = verifier(trust_g2());
+    // Forget the peak so far: only verification counts (Linux >= 4.0).
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let start = std::time::Instant::now();
+    let file = std::fs::File::open(path).unwrap();
+    let (result, read) = if mode == "stream" {
+        let mut r = Counting {
+            inner: file,
+            read: 0,
+        };
+        let result = v.verify_reader(&mut r);
+        (result, r.read.to_string())
+    } else {
+        // Positioned reads: what was read is not counted here.
+        (v.verify_file(&file), "-".to_string())
+    };
+    let outcome = match &result {
+        Ok(p) => format!("verified:{}", p.bytes()),
+        Err(r) => r.kind().to_string(),
+    };
+    println!(
+        "BOUNDS {outcome} {read} {} {}",
+        status_kib("VmHWM:"),
+        start.elapsed().as_millis()
+    );
+}
+
+/// One measurement: outcome, bytes a stream read, peak RSS in bytes, milliseconds.
+struct Measured {
+    outcome: String,
+    read: Option<u64>,
+    peak: u64,
+    millis: u64,
+}
+
+fn measure(mode: &str, path: &Path) -> Measured {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--ignored", "--nocapture"])
+        .args(["--test-threads", "1"])
+        .env(CHILD, format!("{mode}:{}", path.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("BOUNDS ").map(|(_, rest)| rest))
+        .unwrap_or_else(|| {
+            panic!(
+                "the child printed no result:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let f: Vec<&str> = line.split(' ').collect();
+    Measured {
+        outcome: f[0].to_string(),
+        read: f[1].parse().ok(),
+        peak: f[2].parse::<u64>().unwrap() * 1024,
+        millis: f[3].parse().unwrap(),
+    }
+}
+
+/// The signer every package here is signed by (chains to Root G2).
+fn ed25519() -> (SigningKey, Vec<u8>) {
+    signer("signer-ed25519")
+}
+
+fn write(b: PackageBuilder, path: &Path) {
+    b.write(std::fs::File::create(path).unwrap()).unwrap();
+}
+
+/// A chain of `n` CA certificates (Ed25519, CN C0..), each issued by the
+/// next, under a fresh leaf: the leaf's key and the PEM of leaf and chain.
+fn long_chain(n: usize) -> (SigningKey, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, PKCS_ED25519};
+    let params = |cn: &str, ca: bool| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        if ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        p
+    };
+    let top = params(&format!("C{}", n - 1), true);
+    let top_key = KeyPair::generate_for(&PKCS_ED25519).unwrap();
+    let mut pems = vec![top.self_signed(&top_key).unwrap().pem()];
+    let mut issuer = Issuer::new(top, top_key);
+    for i in (0..n - 1).rev() {
+        let p = params(&format!("C{i}"), true);
+        let key = KeyPair::generate_for(&PKCS_ED25519).unwrap();
+        pems.push(p.signed_by(&key, &issuer).unwrap().pem());
+        issuer = Issuer::new(p, key);
+    }
+    let leaf_key = KeyPair::generate_for(&PKCS_ED25519).unwrap();
+    pems.push(
+        params("leaf", false)
+            .signed_by(&leaf_key, &issuer)
+            .unwrap()
+            .pem(),
+    );
+    pems.reverse();
+    let key = SigningKey::from_pkcs8_pem(leaf_key.serialize_pem().as_bytes()).unwrap();
+    (key, pems.concat().into_bytes())
+}
+
+#[test]
+fn resource_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name);
+
+    // 4 GiB of zeros, deflated (4 MiB), listed and signed as 4 GiB: every byte
+    // is inflated and hashed, in fixed memory.
+    let zeros = d("zeros");
+    std::fs::File::create(&zeros)
+        .unwrap()
+        .set_len(4 << 30)
+        .unwrap();
+    let (key, chain) = ed25519();
+    let bomb = PackageBuilder::new("bomb", "1")
+        .file_from_disk("zeros", zeros.clone(), 0o644)
+        .signer("s", key, chain);
+    // The same stream, but the signed manifest says 20 bytes of zeros.
+    let (key, chain) = ed25519();
+    let understated = PackageBuilder::new("bomb", "1")
+        .file_from_disk("zeros", zeros.clone(), 0o644)
+        .signer("s", key, chain);
+    let small = PackageBuilder::new("bomb", "1")
+        .file("zeros", vec![0; 20], 0o644)
+        .manifest()
+        .unwrap()
+        .to_json();
+    understated
+        .write_with_manifest(std::fs::File::create(d("understated.zip")).unwrap(), &small)
+        .unwrap();
+    write(bomb, &d("bomb.zip"));
+    std::fs::remove_file(&zeros).unwrap();
+
+    // 100,000 listed files of 8 bytes, stored: a 16 MB manifest.
+    let (key, chain) = ed25519();
+    let mut many = PackageBuilder::new("many", "1")
+        .compression(Compression::Stored)
+        .signer("s", key, chain);
+    for i in 0..100_000u32 {
+        many = many.file(
+            &format!("data/{:03}/file-{i:06}.bin", i % 1000),
+            i.to_le_bytes().repeat(2),
+            0o644,
+        );
+    }
+    write(many, &d("many.zip"));
+
+    // A signer whose .pem holds a chain of 500 CA certificates.
+    let (key, chain) = long_chain(500);
+    write(
+        PackageBuilder::new("chain", "1")
+            .file("bin/tool", b"tool".to_vec(), 0o755)
+            .signer("s", key, chain),
+        &d("chain.zip"),
+    );
+
+    // (file, what, expected outcome, peak RSS bound)
+    let cases: [(&str, &str, &str, u64); 4] = [
+        (
+            "bomb.zip",
+            "4 GiB of zeros, listed as 4 GiB",
+            "verified:4294967296",
+            16 * MIB,
+        ),
+        (
+            "understated.zip",
+            "4 GiB of zeros, signed as 20 bytes",
+            "size_mismatch",
+            16 * MIB,
+        ),
+        (
+            "many.zip",
+            "100,000 listed files (16 MB manifest)",
+            "verified:800000",
+            96 * MIB,
+        ),
+        (
+            "chain.zip",
+            "a signer chain of 500 certificates",
+            "limit_exceeded",
+            16 * MIB,
+        ),
+    ];
+    println!("| package | size | mode | outcome | stream read | peak RSS | bound | time |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut failures = Vec::new();
+    for (file, what, expected, bound) in cases {
+        let path = d(file);
+        let size = std::fs::metadata(&path).unwrap().len();
+        for mode in ["file", "stream"] {
+            let m = measure(mode, &path);
+            let read = m
+                .read
+                .map_or("-".into(), |r| format!("{:.1} MiB", r as f64 / MIB as f64));
+            println!(
+                "| {what} | {:.1} MiB | {mode} | {} | {read} | {:.1} MiB | {} MiB | {} ms |",
+                size as f64 / MIB as f64,
+                m.outcome,
+                m.peak as f64 / MIB as f64,
+                bound / MIB,
+                m.millis
+            );
+            if m.outcome != expected {
+                failures.push(format!(
+                    "{file} ({mode}): {} instead of {expected}",
+                    m.outcome
+                ));
+            }
+            if m.peak > bound {
+                failures.push(format!(
+                    "{file} ({mode}): peak RSS {} bytes over the bound of {bound}",
+                    m.peak
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
