@@ -421,36 +421,45 @@ pub(crate) fn parse_central(
     check_flags_and_method(&name, flags, method)?;
 
     let fields = ExtraFields::parse(extra, &name, name_bytes)?;
-    let mut zip64 = fields.zip64.as_deref().unwrap_or_default().chunks_exact(8);
-    let mut take64 = |v32: u64, sentinel: u64| -> Result<u64, Error> {
-        if v32 != sentinel {
+    let z64 = fields.zip64.as_deref().unwrap_or_default();
+    let values: Vec<u64> = z64
+        .chunks_exact(8)
+        .filter_map(|c| c.try_into().ok().map(u64::from_le_bytes))
+        .collect();
+    // APPNOTE 4.5.3: values for the saturated fields only, in the order size,
+    // compressed size, offset.
+    let mut next = values.iter().copied();
+    let mut take64 = |v32: u64| -> Result<u64, Error> {
+        if v32 != 0xffff_ffff {
             return Ok(v32);
         }
-        zip64
-            .next()
-            .and_then(|c| c.try_into().ok())
-            .map(u64::from_le_bytes)
-            .ok_or_else(|| {
-                Error::malformed(
-                    Some(&name),
-                    D::Zip64("a 32-bit field is saturated but no zip64 value is given"),
-                )
-            })
-    };
-    let size = take64(u64::from(u32_at(24)), 0xffff_ffff)?;
-    let compressed_size = take64(u64::from(u32_at(20)), 0xffff_ffff)?;
-    let header_offset = take64(u64::from(u32_at(42)), 0xffff_ffff)?;
-    // The disk number is 4 bytes in zip64 extra fields; a package is never spanned.
-    let zip64_rest = zip64.remainder().len() + 8 * zip64.len();
-    if disk != 0 || zip64_rest != 0 {
-        return Err(if disk != 0 {
-            Error::malformed(Some(&name), D::MultiDisk)
-        } else {
-            Error::ambiguous(
+        next.next().ok_or_else(|| {
+            Error::malformed(
                 Some(&name),
-                D::Zip64("the zip64 extra field holds values for fields that are not saturated"),
+                D::Zip64("a 32-bit field is saturated but no zip64 value is given"),
             )
-        });
+        })
+    };
+    let size = take64(u64::from(u32_at(24)))?;
+    let compressed_size = take64(u64::from(u32_at(20)))?;
+    let header_offset = take64(u64::from(u32_at(42)))?;
+    let extra_values = next.count();
+    if disk != 0 {
+        return Err(Error::malformed(Some(&name), D::MultiDisk));
+    }
+    // More values than saturated fields (Go's writer gives all three whenever
+    // an entry is zip64): a reader that maps them by position must read what
+    // the standard reading gives, so each value must equal its field. A disk
+    // number (4 bytes) never: a package is not spanned.
+    let by_position = values
+        .iter()
+        .zip([size, compressed_size, header_offset])
+        .all(|(v, field)| *v == field);
+    if z64.len() % 8 != 0 || (extra_values > 0 && (values.len() > 3 || !by_position)) {
+        return Err(Error::ambiguous(
+            Some(&name),
+            D::Zip64("the zip64 extra field holds values for fields that are not saturated"),
+        ));
     }
 
     path::check_entry(&name).map_err(|problem| Error::UnsafePath {

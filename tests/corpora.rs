@@ -376,11 +376,15 @@ const GO_ZIP64: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Go's writer gives every zip64 entry a 24-byte zip64 field (size,
-/// compressed size and local-header offset) although the offset's 32-bit
-/// field is not saturated; APPNOTE 4.5.3 and FORMAT.md allow values only for
-/// saturated fields (the value equals the 32-bit one, so readers agree here).
-const GO_WRITER: &str = "zip64 extra field with a value for the unsaturated offset (Go's writer)";
+/// Go's writer streams each entry behind a local header without a zip64
+/// field, then writes a 64-bit data descriptor when the entry turned out to
+/// need zip64. A streaming reader (Java's ZipInputStream, bsdtar from a pipe)
+/// takes the descriptor's width from the local header and misreads it, so
+/// FORMAT.md requires a local zip64 field for a 64-bit descriptor. (Its
+/// central zip64 field, which repeats the unsaturated offset, is accepted:
+/// the repeated value equals the 32-bit one.)
+const GO_WRITER: &str =
+    "a 64-bit data descriptor after a local header without a zip64 field (Go's writer)";
 /// Info-ZIP writes a size or offset of exactly 0xFFFFFFFF literally, with no
 /// zip64 value: the sentinel and the value cannot be told apart.
 const INFOZIP_LITERAL: &str = "0xFFFFFFFF written as a value, without a zip64 value (Info-ZIP)";

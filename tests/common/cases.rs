@@ -162,6 +162,19 @@ pub fn cases() -> Vec<Case> {
             let size = TOOL.len() as u64;
             entry(z, "bin/tool").local_extra = [&[1, 0, 16, 0][..], &size.to_le_bytes(), &size.to_le_bytes()].concat()
         })),
+        case("central zip64 values repeating unsaturated fields (Go's writer)", "", with(|z| {
+            // Readers taking values for saturated fields only and readers taking them by position agree.
+            let size = TOOL.len() as u64;
+            entry(z, "bin/tool").central_extra = [&[1, 0, 16, 0][..], &size.to_le_bytes(), &size.to_le_bytes()].concat()
+        })),
+        case("central zip64 value disagreeing with an unsaturated field", "archive_ambiguous", with(|z| {
+            let size = TOOL.len() as u64 + 1;
+            entry(z, "bin/tool").central_extra = [&[1, 0, 8, 0][..], &size.to_le_bytes()].concat()
+        })),
+        case("central zip64 field with a disk number", "archive_ambiguous", with(|z| {
+            let size = TOOL.len() as u64;
+            entry(z, "bin/tool").central_extra = [&[1, 0, 28, 0][..], &size.to_le_bytes(), &size.to_le_bytes(), &0u64.to_le_bytes(), &[0; 4]].concat()
+        })),
         case("64-bit descriptor without a local zip64 extra field", "archive_ambiguous", with(|z| {
             let e = entry(z, "bin/tool");
             e.descriptor = true;
