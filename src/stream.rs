@@ -503,7 +503,11 @@ fn hash_payload<R: Read>(
         return Ok(Err((flaw, data)));
     }
     if data.over || data.produced != f.size {
-        let actual = if data.over { f.size + 1 } else { data.produced };
+        let actual = if data.over {
+            f.size.saturating_add(1)
+        } else {
+            data.produced
+        };
         let e = Error::SizeMismatch {
             path: name.into(),
             expected: f.size,
