@@ -797,6 +797,20 @@ fn sign_failures_exit_2_and_write_nothing() {
     }
     const KEY: [&str; 2] = ["--key", "pki:signer-p256.key"];
     const CERT: [&str; 2] = ["--cert", "pki:signer-p256-chain.pem"];
+    // Everything right but the directory's content.
+    const DIR_ARGS: &[&str] = &[
+        "--name",
+        "d",
+        "--version",
+        "1",
+        KEY[0],
+        KEY[1],
+        CERT[0],
+        CERT[1],
+        "--out",
+        "OUT",
+        "DIR",
+    ];
     fn nothing(_: &Path) {}
     let cases = [
         Case {
@@ -863,19 +877,7 @@ fn sign_failures_exit_2_and_write_nothing() {
                 std::os::unix::fs::symlink("../../etc/passwd", t.join("payload/bin/passwd"))
                     .unwrap()
             },
-            args: &[
-                "--name",
-                "d",
-                "--version",
-                "1",
-                KEY[0],
-                KEY[1],
-                CERT[0],
-                CERT[1],
-                "--out",
-                "OUT",
-                "DIR",
-            ],
+            args: DIR_ARGS,
             stderr_has: &["payload/bin/passwd", "symbolic link"],
         },
         Case {
@@ -883,55 +885,19 @@ fn sign_failures_exit_2_and_write_nothing() {
             prepare: |t| {
                 std::os::unix::net::UnixListener::bind(t.join("payload/etc/ctl.sock")).unwrap();
             },
-            args: &[
-                "--name",
-                "d",
-                "--version",
-                "1",
-                KEY[0],
-                KEY[1],
-                CERT[0],
-                CERT[1],
-                "--out",
-                "OUT",
-                "DIR",
-            ],
+            args: DIR_ARGS,
             stderr_has: &["payload/etc/ctl.sock", "special file"],
         },
         Case {
             what: "a payload file named manifest.json",
             prepare: |t| fs::write(t.join("payload/Manifest.json"), "{}").unwrap(),
-            args: &[
-                "--name",
-                "d",
-                "--version",
-                "1",
-                KEY[0],
-                KEY[1],
-                CERT[0],
-                CERT[1],
-                "--out",
-                "OUT",
-                "DIR",
-            ],
+            args: DIR_ARGS,
             stderr_has: &["Manifest.json", "reserved"],
         },
         Case {
             what: "payload paths differing only in case",
             prepare: |t| fs::write(t.join("payload/readme.TXT"), "x").unwrap(),
-            args: &[
-                "--name",
-                "d",
-                "--version",
-                "1",
-                KEY[0],
-                KEY[1],
-                CERT[0],
-                CERT[1],
-                "--out",
-                "OUT",
-                "DIR",
-            ],
+            args: DIR_ARGS,
             stderr_has: &["README.txt", "readme.TXT"],
         },
         Case {
@@ -1153,37 +1119,13 @@ fn sign_failures_exit_2_and_write_nothing() {
                 fs::remove_dir_all(t.join("payload")).unwrap();
                 fs::create_dir_all(t.join("payload/empty")).unwrap();
             },
-            args: &[
-                "--name",
-                "d",
-                "--version",
-                "1",
-                KEY[0],
-                KEY[1],
-                CERT[0],
-                CERT[1],
-                "--out",
-                "OUT",
-                "DIR",
-            ],
+            args: DIR_ARGS,
             stderr_has: &["no files"],
         },
         Case {
             what: "DIR does not exist",
             prepare: |t| fs::remove_dir_all(t.join("payload")).unwrap(),
-            args: &[
-                "--name",
-                "d",
-                "--version",
-                "1",
-                KEY[0],
-                KEY[1],
-                CERT[0],
-                CERT[1],
-                "--out",
-                "OUT",
-                "DIR",
-            ],
+            args: DIR_ARGS,
             stderr_has: &["payload"],
         },
         Case {
