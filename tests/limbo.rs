@@ -19,6 +19,9 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use serde::Deserialize;
 
+mod deviations;
+use deviations::{judge, Ledger, Outcome, Tally};
+
 /// The time for the cases that give none (limbo's harnesses use "now"); every
 /// such case's certificates are valid from 1970 to 2969, so any fixed time
 /// inside that range judges them the same, and the test never reads the clock.
@@ -112,28 +115,6 @@ struct BaselineResult {
     actual_result: String,
 }
 
-#[derive(Deserialize)]
-struct Deviations {
-    #[serde(rename = "x509-limbo")]
-    limbo: Vec<Deviation>,
-}
-
-#[derive(Deserialize)]
-struct Deviation {
-    id: String,
-    outcome: Outcome,
-    reason: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum Outcome {
-    Agree,
-    FalseAccept,
-    FalseReject,
-    Skipped,
-}
-
 fn corpora() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora")
 }
@@ -223,35 +204,6 @@ fn run(case: &Case, policy: AnchorPolicy) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-fn judge(expected_success: bool, accepted: bool) -> Outcome {
-    match (expected_success, accepted) {
-        (true, true) | (false, false) => Outcome::Agree,
-        (false, true) => Outcome::FalseAccept,
-        (true, false) => Outcome::FalseReject,
-    }
-}
-
-#[derive(Default)]
-struct Tally(BTreeMap<Outcome, usize>);
-
-impl Tally {
-    fn add(&mut self, o: Outcome) {
-        *self.0.entry(o).or_default() += 1;
-    }
-    fn get(&self, o: Outcome) -> usize {
-        self.0.get(&o).copied().unwrap_or(0)
-    }
-    fn line(&self, label: &str) -> String {
-        format!(
-            "{label:<44} {:>6} {:>13} {:>13} {:>8}",
-            self.get(Outcome::Agree),
-            self.get(Outcome::FalseAccept),
-            self.get(Outcome::FalseReject),
-            self.get(Outcome::Skipped)
-        )
-    }
-}
-
 #[test]
 fn x509_limbo() {
     let root = corpora();
@@ -276,32 +228,13 @@ fn x509_limbo() {
     .into_iter()
     .map(|r| (r.id, r.actual_result))
     .collect();
-    let deviations: Deviations = serde_json::from_slice(
-        &std::fs::read(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/known-deviations.json"),
-        )
-        .expect("tests/data/known-deviations.json"),
-    )
-    .expect("known-deviations.json parses");
-    let listed: HashMap<&str, &Deviation> = deviations
-        .limbo
-        .iter()
-        .map(|d| (d.id.as_str(), d))
-        .collect();
-    assert_eq!(
-        listed.len(),
-        deviations.limbo.len(),
-        "a case is listed twice"
-    );
+    let mut ledger = Ledger::load("x509-limbo");
 
     let mut ours = Tally::default();
     let mut base_applicable = Tally::default();
     let mut base_all = Tally::default();
     let mut skips: BTreeMap<String, usize> = BTreeMap::new();
     let mut false_accepts_by_group: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut problems = Vec::new();
-    let mut unlisted = Vec::new();
-    let mut seen = std::collections::HashSet::new();
     let mut package_policy_differs = Vec::new();
 
     for case in &limbo.testcases {
@@ -319,10 +252,7 @@ fn x509_limbo() {
         if let Some(why) = skip_reason(case) {
             ours.add(Outcome::Skipped);
             *skips.entry(why).or_default() += 1;
-            if listed.contains_key(case.id.as_str()) {
-                problems.push(format!("{}: listed as a deviation but skipped", case.id));
-                seen.insert(case.id.as_str());
-            }
+            ledger.record(&case.id, Outcome::Skipped, None);
             continue;
         }
         base_applicable.add(base);
@@ -348,74 +278,22 @@ fn x509_limbo() {
                 .or_default()
                 .push(case.id.clone());
         }
-        let listed_as = listed.get(case.id.as_str());
-        if listed_as.is_some() {
-            seen.insert(case.id.as_str());
-        }
-        match (outcome, listed_as) {
-            (Outcome::Agree, None) => {}
-            (Outcome::Agree, Some(_)) => problems.push(format!(
-                "{}: now agrees with the expected result; remove it from known-deviations.json",
-                case.id
-            )),
-            (o, Some(d)) if d.outcome == o => {}
-            (o, Some(d)) => problems.push(format!(
-                "{}: listed as {:?} but is {o:?} ({})",
-                case.id,
-                d.outcome,
-                verdict.err().unwrap_or_default()
-            )),
-            (o, None) => {
-                problems.push(format!(
-                    "{}: {o:?}, not a known deviation ({})",
-                    case.id,
-                    verdict.as_ref().err().cloned().unwrap_or_default()
-                ));
-                unlisted.push(format!(
-                    "    {{\"id\": {:?}, \"outcome\": {:?}, \"reason\": \"\"}},",
-                    case.id,
-                    if o == Outcome::FalseAccept {
-                        "false-accept"
-                    } else {
-                        "false-reject"
-                    }
-                ));
-            }
-        }
-    }
-    let conformance_doc = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/CONFORMANCE.md"),
-    )
-    .expect("docs/CONFORMANCE.md");
-    for d in &deviations.limbo {
-        if !seen.contains(d.id.as_str()) {
-            problems.push(format!("{}: listed but not in limbo.json", d.id));
-        }
-        assert!(
-            !d.reason.trim().is_empty(),
-            "{}: a deviation needs a reason",
-            d.id
-        );
-        assert!(
-            conformance_doc.contains(&d.id),
-            "{}: a known deviation that docs/CONFORMANCE.md does not list",
-            d.id
+        ledger.record(
+            &case.id,
+            outcome,
+            verdict.as_ref().err().map(String::as_str),
         );
     }
-
     println!("x509-limbo: {} cases", limbo.testcases.len());
-    println!(
-        "{:<44} {:>6} {:>13} {:>13} {:>8}",
-        "", "agree", "false accept", "false reject", "skipped"
-    );
-    println!("{}", ours.line("pkgverify (applicable cases)"));
+    println!("{}", Tally::header("", 44));
+    println!("{}", ours.row("pkgverify (applicable cases)", 44));
     println!(
         "{}",
-        base_applicable.line("rustls-webpki 0.103.13 baseline, same cases")
+        base_applicable.row("rustls-webpki 0.103.13 baseline, same cases", 44)
     );
     println!(
         "{}",
-        base_all.line("rustls-webpki 0.103.13 baseline, all cases")
+        base_all.row("rustls-webpki 0.103.13 baseline, all cases", 44)
     );
     println!("skipped:");
     for (why, n) in &skips {
@@ -431,18 +309,7 @@ fn x509_limbo() {
         package_policy_differs.len(),
         package_policy_differs.join(", ")
     );
-    if !unlisted.is_empty() {
-        println!("unlisted disagreements, as known-deviations.json entries:");
-        for u in &unlisted {
-            println!("{u}");
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "{} disagreement(s) with x509-limbo or known-deviations.json:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    ledger.finish();
     // The bar: no false accept where the CRL or the trust anchor is at fault.
     let at_fault: Vec<&String> = false_accepts_by_group
         .values()
