@@ -32,6 +32,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt;
 use std::rc::Rc;
 
 use rustls_pki_types::{TrustAnchor, UnixTime};
@@ -203,21 +204,39 @@ impl ValidatedChain {
     }
 }
 
+/// An error from rustls-webpki, kept opaque so that rustls-webpki's own error
+/// type is not part of pkgverify's API: it formats for people, and the
+/// [`ChainError`] or [`ChainProblem`] variant holding it says what failed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebpkiError(pub(crate) webpki::Error);
+
+impl fmt::Debug for WebpkiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for WebpkiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
 /// Why a chain did not validate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChainError {
     /// The end-entity certificate cannot be parsed.
-    #[error("the end-entity certificate cannot be parsed ({0:?})")]
-    Unparsable(webpki::Error),
+    #[error("the end-entity certificate cannot be parsed ({0})")]
+    Unparsable(WebpkiError),
     /// The end entity has no extended key usage extension listing the
     /// required usage (for code signing the extension must be present).
     #[error("the end-entity certificate does not list the {0} extended key usage")]
     UsageMissing(Usage),
     /// rustls-webpki found no valid path: its most specific reason over every
     /// path it tried.
-    #[error("no valid path to a trust anchor ({0:?})")]
-    Path(webpki::Error),
+    #[error("no valid path to a trust anchor ({0})")]
+    Path(WebpkiError),
     /// The paths webpki accepted all broke a rule of pkgverify's own; the
     /// first that decided.
     #[error("{}", rejected_text(certificate, *role, problem))]
@@ -338,8 +357,8 @@ pub enum ChainProblem {
         rule: &'static str,
     },
     /// rustls-webpki would not accept the trust anchor as a certificate on a path.
-    #[error("is not a certificate rustls-webpki accepts on a path ({0:?})")]
-    Unusable(webpki::Error),
+    #[error("is not a certificate rustls-webpki accepts on a path ({0})")]
+    Unusable(WebpkiError),
     /// The certificate cannot be read (by x509-parser), so it cannot be checked.
     #[error("cannot be read for pkgverify's checks")]
     Unreadable,
@@ -395,7 +414,7 @@ impl ChainProblem {
             Self::Profile { .. } | Self::BaselineRequirements { .. } => {
                 webpki::Error::ExtensionValueInvalid
             }
-            Self::Unusable(e) => e.clone(),
+            Self::Unusable(e) => e.0.clone(),
             Self::Unreadable => webpki::Error::BadDer,
             Self::Crl { rule } if *rule == CRL_SIGN_RULE => webpki::Error::IssuerNotCrlSigner,
             Self::Crl { .. } => webpki::Error::InvalidCrlNumber,
@@ -668,7 +687,7 @@ impl<'a> PathCheck<'a> {
             .into_inner()
             .into_iter()
             .find(|(stand_in, _)| *stand_in == err)
-            .map_or(ChainError::Path(err), |(_, ours)| ours)
+            .map_or(ChainError::Path(WebpkiError(err)), |(_, ours)| ours)
     }
 
     fn facts(&self, der: &[u8]) -> Option<Rc<Facts>> {
@@ -897,7 +916,7 @@ impl<'a> PathCheck<'a> {
         if let Err(e) =
             webpki::EndEntityCert::try_from(&rustls_pki_types::CertificateDer::from(der))
         {
-            return Some(ChainProblem::Unusable(e));
+            return Some(ChainProblem::Unusable(WebpkiError(e)));
         }
         let Some(f) = self.facts(der) else {
             return Some(ChainProblem::Unreadable);

@@ -89,7 +89,7 @@ mod verify;
 
 pub use chain::{
     AnchorPolicy, ChainError, ChainOptions, ChainProblem, PathRole, RevocationPolicy, Usage,
-    ValidatedChain,
+    ValidatedChain, WebpkiError,
 };
 pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
 pub use limits::Limits;

@@ -24,7 +24,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::chain::{
     AnchorPolicy, ChainError, ChainOptions, ChainProblem, CrlNumber, PathCheck, PathRole,
-    RevocationPolicy, Usage, ValidatedChain,
+    RevocationPolicy, Usage, ValidatedChain, WebpkiError,
 };
 use crate::error::Error;
 use crate::time::{format_secs, format_unix};
@@ -337,7 +337,8 @@ impl TrustStore {
         options: &ChainOptions,
     ) -> Result<ValidatedChain, ChainError> {
         let ee_der = CertificateDer::from(end_entity);
-        let ee = EndEntityCert::try_from(&ee_der).map_err(ChainError::Unparsable)?;
+        let ee =
+            EndEntityCert::try_from(&ee_der).map_err(|e| ChainError::Unparsable(WebpkiError(e)))?;
         if options.usage == Usage::CodeSigning && !has_code_signing_eku(end_entity) {
             return Err(ChainError::UsageMissing(Usage::CodeSigning));
         }
@@ -373,7 +374,9 @@ impl TrustStore {
         });
         if revocation.is_none() && options.revocation == RevocationPolicy::Required {
             // No CRL at all: nothing on any path can be shown unrevoked.
-            return Err(ChainError::Path(webpki::Error::UnknownRevocationStatus));
+            return Err(ChainError::Path(WebpkiError(
+                webpki::Error::UnknownRevocationStatus,
+            )));
         }
         let check = PathCheck::new(
             options,
@@ -482,7 +485,7 @@ impl TrustStore {
                 }
             }
             ChainError::UsageMissing(_) => webpki::Error::RequiredEkuNotFound,
-            ChainError::Path(e) => e,
+            ChainError::Path(e) => e.0,
             ChainError::Rejected {
                 certificate,
                 role,
