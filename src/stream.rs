@@ -164,8 +164,10 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
     let mut crc_failure: Option<Error> = None;
     let mut listing_failure: Option<(Error, u64, u64)> = None;
     let (mut files, mut bytes) = (0u64, 0u64);
-    // Set when an entry could not be delimited after an earlier verdict.
+    // Set when an entry could not be delimited after an earlier verdict, or
+    // delimiting it would read more than AFTER_VERDICT bytes.
     let mut stopped_early = false;
+    let mut skipped = 0u64;
 
     // Local entries, in order, until the central directory.
     let mut sig = s.u32()?;
@@ -277,8 +279,10 @@ pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage
                 }
                 // Not authenticated, or already failed: only delimit the entry, if it can
                 // be done without inflating unauthenticated data.
+                // Past AFTER_VERDICT bytes the held verdict is given as it is.
                 _ => {
-                    if local.has_descriptor() {
+                    skipped = skipped.saturating_add(local.compressed_size);
+                    if local.has_descriptor() || skipped > AFTER_VERDICT {
                         stopped_early = true;
                         break;
                     }
@@ -824,13 +828,32 @@ fn end_records<R: Read>(
     Ok(())
 }
 
-/// The stream does not start with a ZIP record: read on to tell a ZIP archive
-/// behind a prefix (ambiguous, as a seekable reader would find it) from bytes
-/// that are no archive at all. Keeps only the last 64 KiB in memory.
+/// How much more of a stream is read, uninterpreted, once its verdict is
+/// known, to find a structure error that seekable verification would report
+/// first (so both modes name the same kind). Beyond it the verdict is given as
+/// it stands: an endless or huge rejected stream takes bounded time.
+const AFTER_VERDICT: u64 = 64 << 20;
+
+/// The stream does not start with a ZIP record: read on (up to
+/// [`AFTER_VERDICT`] bytes) to tell a ZIP archive behind a prefix (ambiguous,
+/// as a seekable reader would find it) from bytes that are no archive at all.
+/// Keeps only the last 64 KiB in memory.
 fn not_an_archive<R: Read>(s: &mut Stream<R>, offset: u64) -> Error {
     let keep = (END_LEN + u64::from(u16::MAX)) as usize;
     let mut tail: Vec<u8> = Vec::with_capacity(keep * 2);
+    let broken_first_header = || {
+        Error::malformed(
+            None,
+            D::BadRecord {
+                record: "local header",
+                offset,
+            },
+        )
+    };
     loop {
+        if s.pos.saturating_sub(offset) > AFTER_VERDICT {
+            return broken_first_header();
+        }
         let n = match s.fill_buf() {
             Ok([]) => break,
             Ok(b) => {
@@ -865,13 +888,7 @@ fn not_an_archive<R: Read>(s: &mut Stream<R>, offset: u64) -> Error {
         .filter(|&at| le32(&tail, at) == Some(CENTRAL_SIG))
         .and_then(|at| le32(&tail, at + 42));
     if first_offset == Some(0) {
-        Error::malformed(
-            None,
-            D::BadRecord {
-                record: "local header",
-                offset,
-            },
-        )
+        broken_first_header()
     } else {
         Error::ambiguous(None, D::Prefix(offset))
     }

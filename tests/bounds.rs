@@ -276,3 +276,73 @@ fn resource_bounds() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// Reads `inner` but fails once `cap` bytes are read, so a verifier that
+/// would read an endless stream to its end fails the test instead of hanging.
+struct Capped<R> {
+    inner: R,
+    read: u64,
+    cap: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.read >= self.cap {
+            return Err(std::io::Error::other("the test's read cap was reached"));
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// The most a stream reads once its verdict is known (src/stream.rs), plus
+/// one buffer of read-ahead.
+const AFTER_VERDICT: u64 = (64 << 20) + (256 << 10);
+
+#[test]
+fn an_endless_stream_that_is_not_an_archive_is_rejected_after_a_bounded_read() {
+    let mut r = Capped {
+        inner: std::io::repeat(0x41),
+        read: 0,
+        cap: 1 << 30,
+    };
+    let e = verifier(trust_g2()).verify_reader(&mut r).unwrap_err();
+    assert_eq!(e.kind(), "archive_malformed", "{e}");
+    assert!(r.read <= AFTER_VERDICT + 4, "read {} bytes", r.read);
+}
+
+#[test]
+fn an_endless_entry_after_a_failed_signature_is_not_read() {
+    // A stored package whose signature does not verify (P-256 key, P-384
+    // certificate), cut at its first payload entry, whose local header then
+    // claims 4 GiB, followed by an endless stream of zeros.
+    let (key, _) = signer("signer-p256");
+    let (_, chain) = signer("signer-p384");
+    let mut bytes = Vec::new();
+    PackageBuilder::new("p", "1")
+        .compression(Compression::Stored)
+        .file("bin/tool", b"tool".to_vec(), 0o755)
+        .signer("s", key, chain)
+        .write(std::io::Cursor::new(&mut bytes))
+        .unwrap();
+    let at = (0..bytes.len())
+        .find(|&i| {
+            bytes[i..].starts_with(b"PK\x03\x04") && bytes[i + 30..].starts_with(b"bin/tool")
+        })
+        .unwrap();
+    let mut head = bytes[..at + 30 + 8].to_vec();
+    head[at + 18..at + 26].copy_from_slice(&[0xfe, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff]);
+    let mut r = Capped {
+        inner: std::io::Read::chain(&head[..], std::io::repeat(0)),
+        read: 0,
+        cap: 1 << 30,
+    };
+    let e = verifier(trust_g2()).verify_reader(&mut r).unwrap_err();
+    assert_eq!(e.kind(), "signature_invalid", "{e}");
+    assert!(
+        r.read <= head.len() as u64 + AFTER_VERDICT,
+        "read {} bytes",
+        r.read
+    );
+}
