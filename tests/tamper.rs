@@ -61,7 +61,7 @@ impl Mutation {
 /// a zero, a one-bits byte, and the first byte of every ZIP record signature.
 const INSERTED: [u8; 3] = [0x00, 0xff, b'P'];
 
-/// Every mutation of a package of `len` bytes, in a fixed order.
+/// Every mutation of `original`, in a fixed order: flips, truncations, insertions.
 fn mutations(original: &[u8]) -> Vec<Mutation> {
     let len = original.len();
     let mut all = Vec::new();
