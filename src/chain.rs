@@ -233,6 +233,10 @@ pub enum ChainError {
     /// required usage (for code signing the extension must be present).
     #[error("the end-entity certificate does not list the {0} extended key usage")]
     UsageMissing(Usage),
+    /// For code signing: the end entity has a keyUsage extension that does
+    /// not assert digitalSignature, so its key may not sign.
+    #[error("the end-entity certificate's keyUsage does not allow digitalSignature")]
+    SigningNotAllowed,
     /// rustls-webpki found no valid path: its most specific reason over every
     /// path it tried.
     #[error("no valid path to a trust anchor ({0})")]

@@ -326,7 +326,8 @@ impl TrustStore {
     /// Anchors outside their [`AnchorWindow`] at `time` take no part.
     ///
     /// # Errors
-    /// A [`ChainError`]: the end entity cannot be parsed or lacks the usage,
+    /// A [`ChainError`]: the end entity cannot be parsed or lacks the usage
+    /// (for code signing: the EKU, and digitalSignature if it has a keyUsage),
     /// webpki found no valid path (its most specific reason), or every path
     /// it found broke one of the checks above ([`ChainError::Rejected`]).
     pub fn validate_chain<C: AsRef<[u8]>>(
@@ -341,6 +342,9 @@ impl TrustStore {
             EndEntityCert::try_from(&ee_der).map_err(|e| ChainError::Unparsable(WebpkiError(e)))?;
         if options.usage == Usage::CodeSigning && !has_code_signing_eku(end_entity) {
             return Err(ChainError::UsageMissing(Usage::CodeSigning));
+        }
+        if options.usage == Usage::CodeSigning && !allows_digital_signature(end_entity) {
+            return Err(ChainError::SigningNotAllowed);
         }
         // Anchors outside their trust window take no part in path building.
         let active: Vec<&Anchor> = self
@@ -485,6 +489,15 @@ impl TrustStore {
                 }
             }
             ChainError::UsageMissing(_) => webpki::Error::RequiredEkuNotFound,
+            ChainError::SigningNotAllowed => {
+                return Error::WrongKeyUsage {
+                    signature: signature.into(),
+                    certificate: subject_of(signer),
+                    problem: "has a keyUsage extension without digitalSignature: its key may \
+                              not make signatures (RFC 5280 4.2.1.3)"
+                        .into(),
+                }
+            }
             ChainError::Path(e) => e.0,
             ChainError::Rejected {
                 certificate,
@@ -955,6 +968,20 @@ fn window_text(anchor: &Anchor, subject: &str, time: UnixTime) -> String {
 }
 
 /// Whether the certificate has an EKU extension that lists code signing.
+/// Whether a signer's key may make signatures: with no keyUsage extension any
+/// use is allowed; with one, it must assert digitalSignature (RFC 5280
+/// 4.2.1.3). An extension that cannot be read allows nothing.
+fn allows_digital_signature(der: &[u8]) -> bool {
+    X509Certificate::from_der(der)
+        .ok()
+        .and_then(|(_, c)| {
+            c.key_usage()
+                .ok()
+                .map(|ku| ku.is_none_or(|k| k.value.digital_signature()))
+        })
+        .unwrap_or(false)
+}
+
 fn has_code_signing_eku(der: &[u8]) -> bool {
     X509Certificate::from_der(der)
         .ok()

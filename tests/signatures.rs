@@ -388,3 +388,56 @@ fn an_older_crl_never_hides_a_newer_revocation() {
     trust.add_crls(old.as_bytes(), "old.crl").unwrap();
     assert_ok(verifier(trust).verify_both(&bytes));
 }
+
+#[test]
+fn a_signer_whose_key_usage_forbids_signing_is_refused() {
+    // Code-signing leaves under Signing CA G2: keyUsage without
+    // digitalSignature is refused; with it, or without a keyUsage, accepted.
+    use rcgen::{
+        CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair, KeyUsagePurpose,
+    };
+    let ca_key =
+        KeyPair::from_pem(&String::from_utf8(read(pki("signing-ca-g2.key"))).unwrap()).unwrap();
+    let ca = Issuer::from_ca_cert_pem(
+        &String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap(),
+        ca_key,
+    )
+    .unwrap();
+    let package = |usages: Vec<KeyUsagePurpose>| {
+        let mut leaf = CertificateParams::default();
+        leaf.distinguished_name.push(DnType::CommonName, "Leaf");
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+        leaf.key_usages = usages;
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf_cert = leaf.signed_by(&leaf_key, &ca).unwrap();
+        let key = pkgverify::SigningKey::from_pkcs8_der(&leaf_key.serialize_der()).unwrap();
+        let chain = format!(
+            "{}{}",
+            leaf_cert.pem(),
+            String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap()
+        );
+        build(builder(&[]).signer("v", key, chain.into_bytes()))
+    };
+    assert_ok(verify_g2(&package(vec![KeyUsagePurpose::DigitalSignature])));
+    assert_ok(verify_g2(&package(vec![])));
+    for usages in [
+        vec![KeyUsagePurpose::KeyEncipherment],
+        vec![
+            KeyUsagePurpose::ContentCommitment,
+            KeyUsagePurpose::KeyAgreement,
+        ],
+    ] {
+        let r = assert_kind(verify_g2(&package(usages)), "wrong_key_usage");
+        match r.error() {
+            Error::WrongKeyUsage {
+                certificate,
+                problem,
+                ..
+            } => {
+                assert_eq!(certificate, "CN=Leaf", "{r}");
+                assert!(problem.contains("digitalSignature"), "{r}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
