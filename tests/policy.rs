@@ -205,13 +205,7 @@ fn sibling_signer() -> (pkgverify::SigningKey, Vec<u8>) {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     };
-    let root_key =
-        KeyPair::from_pem(&String::from_utf8(read(pki("root-g2.key"))).unwrap()).unwrap();
-    let root = Issuer::from_ca_cert_pem(
-        &String::from_utf8(read(pki("root-g2.pem"))).unwrap(),
-        root_key,
-    )
-    .unwrap();
+    let root = issuer("root-g2");
     let mut ca = CertificateParams::default();
     ca.distinguished_name
         .push(DnType::OrganizationName, "DTEN Test Vendor (example)");
@@ -582,16 +576,11 @@ fn a_path_around_a_distrusted_certificate_is_still_found() {
     // package, is distrusted. Path building tries the bundled one first,
     // rejects it, and goes on to the re-issued one.
     use rcgen::{
-        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyIdMethod, KeyPair,
-        SerialNumber,
+        BasicConstraints, CertificateParams, DnType, IsCa, KeyIdMethod, KeyPair, SerialNumber,
     };
     use x509_parser::prelude::FromDer;
     let pem = |f: &str| String::from_utf8(read(pki(f))).unwrap();
-    let root = Issuer::from_ca_cert_pem(
-        &pem("root-g2.pem"),
-        KeyPair::from_pem(&pem("root-g2.key")).unwrap(),
-    )
-    .unwrap();
+    let root = issuer("root-g2");
     let mut params = CertificateParams::default();
     params.distinguished_name = rcgen::DistinguishedName::new();
     params

@@ -326,13 +326,7 @@ fn a_ca_that_restricts_its_usages_is_named() {
         BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
         IsCa, Issuer, KeyPair,
     };
-    let root_key =
-        KeyPair::from_pem(&String::from_utf8(read(pki("root-g2.key"))).unwrap()).unwrap();
-    let root = Issuer::from_ca_cert_pem(
-        &String::from_utf8(read(pki("root-g2.pem"))).unwrap(),
-        root_key,
-    )
-    .unwrap();
+    let root = issuer("root-g2");
     let name = |cn: &str| {
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, cn);
@@ -393,16 +387,8 @@ fn an_older_crl_never_hides_a_newer_revocation() {
 fn a_signer_whose_key_usage_forbids_signing_is_refused() {
     // Code-signing leaves under Signing CA G2: keyUsage without
     // digitalSignature is refused; with it, or without a keyUsage, accepted.
-    use rcgen::{
-        CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair, KeyUsagePurpose,
-    };
-    let ca_key =
-        KeyPair::from_pem(&String::from_utf8(read(pki("signing-ca-g2.key"))).unwrap()).unwrap();
-    let ca = Issuer::from_ca_cert_pem(
-        &String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap(),
-        ca_key,
-    )
-    .unwrap();
+    use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose};
+    let ca = issuer("signing-ca-g2");
     let package = |usages: Vec<KeyUsagePurpose>| {
         let mut leaf = CertificateParams::default();
         leaf.distinguished_name.push(DnType::CommonName, "Leaf");

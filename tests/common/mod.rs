@@ -123,6 +123,13 @@ pub fn assert_ok(result: Result<VerifiedPackage, Rejection>) -> VerifiedPackage 
     }
 }
 
+/// A CA of testdata/pki (file stem) that tests can issue certificates and CRLs with.
+pub fn issuer(ca: &str) -> rcgen::Issuer<'static, rcgen::KeyPair> {
+    let pem = |ext: &str| String::from_utf8(read(pki(&format!("{ca}.{ext}")))).unwrap();
+    let key = rcgen::KeyPair::from_pem(&pem("key")).unwrap();
+    rcgen::Issuer::from_ca_cert_pem(&pem("pem"), key).unwrap()
+}
+
 /// A PEM CRL from Signing CA G2 revoking nothing, issued `this_update`, stale
 /// after `next_update` (dates as year, month, day).
 pub fn signing_ca_g2_crl(
@@ -130,16 +137,8 @@ pub fn signing_ca_g2_crl(
     next_update: (i32, u8, u8),
     number: u64,
 ) -> String {
-    use rcgen::{
-        date_time_ymd, CertificateRevocationListParams, Issuer, KeyIdMethod, KeyPair, SerialNumber,
-    };
-    let key =
-        KeyPair::from_pem(&String::from_utf8(read(pki("signing-ca-g2.key"))).unwrap()).unwrap();
-    let ca = Issuer::from_ca_cert_pem(
-        &String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap(),
-        key,
-    )
-    .unwrap();
+    use rcgen::{date_time_ymd, CertificateRevocationListParams, KeyIdMethod, SerialNumber};
+    let ca = issuer("signing-ca-g2");
     CertificateRevocationListParams {
         this_update: date_time_ymd(this_update.0, this_update.1, this_update.2),
         next_update: date_time_ymd(next_update.0, next_update.1, next_update.2),
