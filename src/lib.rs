@@ -73,6 +73,8 @@
 )]
 
 mod archive;
+mod candidates;
+mod cert;
 mod chain;
 mod error;
 mod limits;
@@ -81,11 +83,14 @@ mod pack;
 mod path;
 mod policy;
 mod report;
+mod revocation;
 mod signature;
 mod stream;
 mod time;
 mod trust;
 mod verify;
+mod work;
+mod x509;
 
 pub use chain::{
     AnchorPolicy, ChainError, ChainOptions, ChainProblem, PathRole, RevocationPolicy, Usage,
@@ -99,6 +104,7 @@ pub use policy::{Fingerprint, PackageIntermediates, Policy, SignerRule};
 pub use report::{
     FileReport, PackageId, Problem, Report, SignatureReport, SignatureStatus, REPORT_SCHEMA_VERSION,
 };
+pub use revocation::RevocationUnknown;
 pub use rustls_pki_types::UnixTime;
 pub use signature::{Algorithm, SigningKey};
 pub use time::parse_rfc3339;

@@ -18,6 +18,12 @@ pub struct Limits {
     pub max_signature_file_bytes: u64,
     /// Most certificates in one `signatures/NAME.pem`. Default 8.
     pub max_bundled_certificates: usize,
+    /// Largest certificate in a `signatures/NAME.pem`, in bytes (DER).
+    /// Default 16 KiB; code-signing certificates and their CAs are a few KiB.
+    pub max_certificate_bytes: usize,
+    /// Most extensions in one certificate of a `signatures/NAME.pem`.
+    /// Default 64; real certificates have about a dozen.
+    pub max_certificate_extensions: usize,
     /// Threads that hash payload entries of a seekable package; 0 (the default)
     /// means the machine's available parallelism, or one thread when the payload
     /// is under 8 MiB.
@@ -32,6 +38,8 @@ impl Default for Limits {
             max_signatures: 16,
             max_signature_file_bytes: 256 << 10,
             max_bundled_certificates: 8,
+            max_certificate_bytes: 16 << 10,
+            max_certificate_extensions: 64,
             threads: 0,
         }
     }

@@ -13,36 +13,25 @@
 
 use std::path::Path;
 
+use std::rc::Rc;
+
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor, UnixTime};
 use sha2::{Digest, Sha256};
-use webpki::{
-    CertRevocationList, EndEntityCert, ExpirationPolicy, OwnedCertRevocationList,
-    RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
-};
+use webpki::EndEntityCert;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::candidates::{self, Offered};
+use crate::cert::Cert;
 use crate::chain::{
-    AnchorPolicy, ChainError, ChainOptions, ChainProblem, CrlNumber, PathCheck, PathRole,
-    RevocationPolicy, Usage, ValidatedChain, WebpkiError,
+    AnchorPolicy, ChainError, ChainOptions, ChainProblem, PathCheck, PathRole, RevocationPolicy,
+    Usage, ValidatedChain, WebpkiError,
 };
 use crate::error::Error;
+use crate::revocation::{Crl, Rules};
 use crate::time::{format_secs, format_unix};
-
-/// Signature algorithms accepted on certificates and CRLs.
-static CERT_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = &[
-    webpki::ring::ECDSA_P256_SHA256,
-    webpki::ring::ECDSA_P256_SHA384,
-    webpki::ring::ECDSA_P384_SHA256,
-    webpki::ring::ECDSA_P384_SHA384,
-    webpki::ring::ED25519,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA256,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA512,
-    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-];
+use crate::work::Work;
+use crate::x509::SIGNATURE_ALGORITHMS;
 
 /// What the operator trusts: anchors (old and new roots side by side during a
 /// rotation), vendor intermediates (untrusted, for path building only: the
@@ -51,7 +40,7 @@ static CERT_ALGS: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = &[
 pub struct TrustStore {
     anchors: Vec<Anchor>,
     intermediates: Vec<CertificateDer<'static>>,
-    crls: Vec<StoredCrl>,
+    crls: Vec<Crl>,
     anchor_policy: AnchorPolicy,
     crl_expiration: CrlExpiration,
 }
@@ -97,14 +86,6 @@ pub enum CrlExpiration {
     /// trusted until a fresh CRL is loaded. Only for offline sites that
     /// cannot fetch CRLs on time and accept that risk knowingly.
     Ignore,
-}
-
-#[derive(Debug, Clone)]
-struct StoredCrl {
-    crl: std::sync::Arc<CertRevocationList<'static>>,
-    number: CrlNumber,
-    /// thisUpdate, seconds since the epoch (`i64::MIN` if unreadable).
-    this_update: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -207,31 +188,30 @@ impl TrustStore {
 
     /// Adds certificate revocation lists (PEM, any number, or one DER CRL).
     ///
-    /// One CRL per issuer is kept: the newest (by thisUpdate), whatever the order
-    /// they are added in, so an older CRL can never hide a newer revocation
-    /// (path validation consults only one CRL per issuer).
+    /// Every CRL is kept (a CRL already in the store is not added twice):
+    /// none displaces another, so partitioned CRLs, re-issued CRLs and the
+    /// CRLs of a CA re-keyed under the same name all count, and a CRL that
+    /// no certificate's issuer signed is simply never authoritative
+    /// (`docs/FORMAT.md`, "Revocation").
     ///
     /// # Errors
-    /// [`Error::TrustInput`] naming `source` if nothing parses as a CRL.
+    /// [`Error::TrustInput`] naming `source` if nothing parses as a CRL, or a
+    /// CRL is one pkgverify cannot use: unreadable, a delta or indirect CRL,
+    /// or one with a critical extension it does not understand.
     pub fn add_crls(&mut self, bytes: &[u8], source: &str) -> Result<usize, Error> {
         let ders: Vec<CertificateRevocationListDer<'static>> = pem_or_der(bytes, source, "CRL")?;
-        for der in &ders {
-            let crl = OwnedCertRevocationList::from_der(der)
-                .map_err(|e| trust_input(source, format!("not a usable CRL: {e}")))?;
-            let stored = StoredCrl {
-                crl: std::sync::Arc::new(CertRevocationList::from(crl)),
-                number: CrlNumber::read(der),
-                this_update: x509_parser::revocation_list::CertificateRevocationList::from_der(der)
-                    .map_or(i64::MIN, |(_, c)| c.last_update().timestamp()),
-            };
-            match self
-                .crls
-                .iter_mut()
-                .find(|c| c.crl.issuer() == stored.crl.issuer())
-            {
-                Some(existing) if existing.this_update >= stored.this_update => {}
-                Some(existing) => *existing = stored,
-                None => self.crls.push(stored),
+        let many = ders.len() > 1;
+        for (i, der) in ders.iter().enumerate() {
+            let crl = Crl::parse(der).map_err(|e| {
+                let which = if many {
+                    format!("CRL {} ", i + 1)
+                } else {
+                    "the CRL ".into()
+                };
+                trust_input(source, format!("{which}{e}"))
+            })?;
+            if !self.crls.iter().any(|c| c.sha256 == crl.sha256) {
+                self.crls.push(crl);
             }
         }
         Ok(ders.len())
@@ -317,9 +297,10 @@ impl TrustStore {
     ///   (RFC 5280 6.1.4 (n));
     /// * the end entity has no name constraints and asserts keyCertSign only
     ///   if it is a CA; no name constraints are empty (RFC 5280 4.2.1.9-10);
-    /// * every CRL in the store from an issuer on the path has a non-critical
-    ///   CRL number, and that issuer asserts cRLSign if it has a keyUsage
-    ///   extension, the anchor included (RFC 5280 5.2.3, 6.3.3 (f));
+    /// * no certificate below the anchor is revoked, or of unknown status,
+    ///   by the store's CRLs as pkgverify decides it (RFC 5280 6.3: every CRL
+    ///   from its issuer that the issuer's key on that path signed and whose
+    ///   scope covers it; `docs/FORMAT.md`, "Revocation");
     /// * [`ChainOptions::max_depth`];
     /// * [`ChainOptions::distrust`] and [`ChainOptions::allow_issuer`].
     ///
@@ -329,7 +310,9 @@ impl TrustStore {
     /// A [`ChainError`]: the end entity cannot be parsed or lacks the usage
     /// (for code signing: the EKU, and digitalSignature if it has a keyUsage),
     /// webpki found no valid path (its most specific reason), or every path
-    /// it found broke one of the checks above ([`ChainError::Rejected`]).
+    /// it found broke one of the checks above ([`ChainError::Rejected`]), or
+    /// the certificates offered needed more signature checks than one
+    /// validation may make ([`ChainError::WorkExceeded`]).
     pub fn validate_chain<C: AsRef<[u8]>>(
         &self,
         end_entity: &[u8],
@@ -337,14 +320,35 @@ impl TrustStore {
         time: UnixTime,
         options: &ChainOptions,
     ) -> Result<ValidatedChain, ChainError> {
+        self.validate_in(&Work::new(), end_entity, intermediates, time, options)
+    }
+
+    /// [`TrustStore::validate_chain`] within one package's [`Work`]: what is
+    /// parsed and checked once is not parsed or checked again.
+    pub(crate) fn validate_in<C: AsRef<[u8]>>(
+        &self,
+        work: &Work,
+        end_entity: &[u8],
+        intermediates: &[C],
+        time: UnixTime,
+        options: &ChainOptions,
+    ) -> Result<ValidatedChain, ChainError> {
+        work.begin_signer();
         let ee_der = CertificateDer::from(end_entity);
         let ee =
             EndEntityCert::try_from(&ee_der).map_err(|e| ChainError::Unparsable(WebpkiError(e)))?;
-        if options.usage == Usage::CodeSigning && !has_code_signing_eku(end_entity) {
-            return Err(ChainError::UsageMissing(Usage::CodeSigning));
-        }
-        if options.usage == Usage::CodeSigning && !allows_digital_signature(end_entity) {
-            return Err(ChainError::SigningNotAllowed);
+        let ee_cert = work.cert(end_entity);
+        if options.usage == Usage::CodeSigning || options.as_signer {
+            // A signer lists the usage itself, and its key may make signatures.
+            let Some(c) = &ee_cert else {
+                return Err(ChainError::UsageMissing(options.usage));
+            };
+            if !c.lists_eku(options.usage.eku_name()) {
+                return Err(ChainError::UsageMissing(options.usage));
+            }
+            if !c.digital_signature() {
+                return Err(ChainError::SigningNotAllowed);
+            }
         }
         // Anchors outside their trust window take no part in path building.
         let active: Vec<&Anchor> = self
@@ -353,56 +357,62 @@ impl TrustStore {
             .filter(|a| a.window.contains(time))
             .collect();
         let anchors: Vec<TrustAnchor<'_>> = active.iter().map(|a| a.anchor.clone()).collect();
-        let pool: Vec<CertificateDer<'_>> = intermediates
+        // Offer webpki only what can be on a path (crate::candidates): each
+        // certificate once, readable, on a chain of verified signatures.
+        let mut offered: Vec<Offered<'_>> = Vec::new();
+        for der in intermediates
             .iter()
-            .map(|c| CertificateDer::from(c.as_ref()))
-            .chain(
-                self.intermediates
-                    .iter()
-                    .map(|c| CertificateDer::from(c.as_ref())),
-            )
-            .collect();
-        let crl_refs: Vec<&CertRevocationList<'_>> = self.crls.iter().map(|c| &*c.crl).collect();
-        let status = match options.revocation {
-            RevocationPolicy::WhereAvailable => UnknownStatusPolicy::Allow,
-            RevocationPolicy::Required => UnknownStatusPolicy::Deny,
-        };
-        let revocation = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
-            b.with_depth(RevocationCheckDepth::Chain)
-                .with_status_policy(status)
-                .with_expiration_policy(match self.crl_expiration {
-                    CrlExpiration::Enforce => ExpirationPolicy::Enforce,
-                    CrlExpiration::Ignore => ExpirationPolicy::Ignore,
-                })
-                .build()
-        });
-        if revocation.is_none() && options.revocation == RevocationPolicy::Required {
-            // No CRL at all: nothing on any path can be shown unrevoked.
-            return Err(ChainError::Path(WebpkiError(
-                webpki::Error::UnknownRevocationStatus,
-            )));
+            .map(AsRef::as_ref)
+            .chain(self.intermediates.iter().map(|c| c.as_ref()))
+        {
+            if let Some(cert) = work.cert(der) {
+                if !offered.iter().any(|o| o.cert.sha256 == cert.sha256) {
+                    offered.push(Offered { der, cert });
+                }
+            }
         }
+        let anchor_certs: Vec<Rc<Cert>> =
+            active.iter().filter_map(|a| work.cert(&a.cert)).collect();
+        let pool: Vec<CertificateDer<'_>> = match &ee_cert {
+            Some(cert) => {
+                let ee_offered = Offered {
+                    der: end_entity,
+                    cert: cert.clone(),
+                };
+                candidates::useful(work, &ee_offered, &offered, &anchor_certs)
+                    .map_err(|_| ChainError::WorkExceeded(crate::work::SIGNER_CHECKS))?
+                    .into_iter()
+                    .filter_map(|i| offered.get(i))
+                    .map(|o| CertificateDer::from(o.der))
+                    .collect()
+            }
+            // webpki reads it but x509-parser cannot: the path checks reject it.
+            None => Vec::new(),
+        };
         let check = PathCheck::new(
             options,
             self.anchor_policy,
             time,
             &anchors,
             active.iter().map(|a| a.cert.as_ref()).collect(),
-            self.crls
-                .iter()
-                .map(|c| (c.crl.issuer(), c.number))
-                .collect(),
+            &self.crls,
+            Rules {
+                required: options.revocation == RevocationPolicy::Required,
+                ignore_expiry: self.crl_expiration == CrlExpiration::Ignore,
+            },
+            work,
         );
         let hook = |path: &webpki::VerifiedPath<'_>| check.check(path);
+        // Revocation is pkgverify's own decision, made in the hook (crate::revocation).
         let result = ee.verify_for_usage(
-            CERT_ALGS,
+            SIGNATURE_ALGORITHMS,
             &anchors,
             &pool,
             time,
             // Applied to every certificate on the path: a CA that restricts its EKU must allow
-            // the usage. That a code signer itself has the extension was checked above.
+            // the usage. That a signer itself has the extension was checked above.
             options.usage.webpki(),
-            revocation,
+            None,
             Some(&hook),
         );
         match result {
@@ -421,7 +431,10 @@ impl TrustStore {
                         if c.is_empty() {
                             "(trust anchor)".to_owned()
                         } else {
-                            subject_of(c)
+                            work.cert(c).map_or_else(
+                                || "(unparsable certificate)".into(),
+                                |c| c.subject.clone(),
+                            )
                         }
                     })
                     .collect();
@@ -442,6 +455,7 @@ impl TrustStore {
         time: UnixTime,
     ) -> Result<ValidatedChain, Error> {
         self.validate_with(
+            &Work::new(),
             signature,
             signer,
             bundled,
@@ -453,9 +467,14 @@ impl TrustStore {
 
     /// Validates `signer` (with the package's `bundled` certificates) at
     /// `time` as `options` say. `withheld` counts bundled certificates a trust
-    /// policy kept from path building, for the explanation.
+    /// policy kept from path building, for the explanation. The signer must
+    /// list the usage itself, whatever it is, and its key may make
+    /// signatures. `work` is the package's: what one signer parsed and
+    /// checked is not redone for the next.
+    #[allow(clippy::too_many_arguments)] // crate-private; the context of one signer
     pub(crate) fn validate_with(
         &self,
+        work: &Work,
         signature: &str,
         signer: &CertificateDer<'_>,
         bundled: &[CertificateDer<'_>],
@@ -463,8 +482,20 @@ impl TrustStore {
         time: UnixTime,
         options: &ChainOptions,
     ) -> Result<ValidatedChain, Error> {
-        self.validate_chain(signer, bundled, time, options)
-            .map_err(|e| self.explain(signature, signer, bundled, withheld, time, options.usage, e))
+        let options = options.clone().for_signer();
+        self.validate_in(work, signer, bundled, time, &options)
+            .map_err(|e| {
+                self.explain(
+                    work,
+                    signature,
+                    signer,
+                    bundled,
+                    withheld,
+                    time,
+                    options.usage,
+                    e,
+                )
+            })
     }
 
     /// The one place chain errors (webpki's and ours) become the package
@@ -472,6 +503,7 @@ impl TrustStore {
     #[allow(clippy::too_many_arguments)] // private; the context of one failed validation
     fn explain(
         &self,
+        work: &Work,
         signature: &str,
         signer: &CertificateDer<'_>,
         bundled: &[CertificateDer<'_>],
@@ -499,13 +531,20 @@ impl TrustStore {
                 }
             }
             ChainError::Path(e) => e.0,
+            e @ ChainError::WorkExceeded(_) => {
+                return Error::UntrustedSigner {
+                    signature: signature.into(),
+                    signer: subject_of(signer),
+                    explanation: e.to_string(),
+                }
+            }
             ChainError::Rejected {
                 certificate,
                 role,
                 problem,
             } => return rejected(signature, signer, time, certificate, role, problem),
         };
-        let walk = Walk::new(self, signer, bundled, withheld, time);
+        let walk = Walk::new(work, self, signer, bundled, withheld, time);
         let signer_subject = subject_of(signer);
         let at = format_unix(time);
         let untrusted = |explanation: String| Error::UntrustedSigner {
@@ -518,7 +557,7 @@ impl TrustStore {
             webpki::Error::CertExpired { not_after, .. } => Error::CertificateExpired {
                 signature: signature.into(),
                 certificate: walk
-                    .find(|n| n.not_after == not_after.as_secs() as i64)
+                    .find(|n| n.cert.not_after == not_after.as_secs() as i64)
                     .unwrap_or_else(|| signer_subject.clone()),
                 not_after: format_unix(not_after),
                 at,
@@ -526,44 +565,32 @@ impl TrustStore {
             webpki::Error::CertNotValidYet { not_before, .. } => Error::CertificateNotYetValid {
                 signature: signature.into(),
                 certificate: walk
-                    .find(|n| n.not_before == not_before.as_secs() as i64)
+                    .find(|n| n.cert.not_before == not_before.as_secs() as i64)
                     .unwrap_or_else(|| signer_subject.clone()),
                 not_before: format_unix(not_before),
                 at,
             },
-            webpki::Error::CertRevoked => {
-                let revoked = walk.path.iter().find(|n| {
-                    self.crls.iter().map(|c| &c.crl).any(|crl| {
-                        (crl.issuer() == n.issuer_raw.as_slice()
-                            || Some(crl.issuer()) == der_contents(&n.issuer_raw))
-                            && matches!(crl.find_serial(&n.serial), Ok(Some(_)))
-                    })
-                });
-                Error::CertificateRevoked {
-                    signature: signature.into(),
-                    certificate: revoked
-                        .map_or_else(|| signer_subject.clone(), |n| n.subject.clone()),
-                    serial: revoked.map(|n| crate::hex(&n.serial)),
-                }
-            }
             webpki::Error::RequiredEkuNotFound
             | webpki::Error::RequiredEkuNotFoundContext(_)
             | webpki::Error::EmptyEkuExtension => {
-                // The signer if it lacks code signing, else the first CA above it that
-                // restricts its EKUs without allowing code signing.
-                // Code signing must be on the signer; other usages only where a
-                // certificate restricts its usages.
-                let (wanted, on_signer) = match usage {
-                    Usage::CodeSigning => ("codeSigning", true),
-                    Usage::ServerAuth => ("serverAuth", false),
-                    Usage::ClientAuth => ("clientAuth", false),
-                };
-                let culprit = walk.path.iter().enumerate().find(|(i, n)| {
-                    let listed = n.eku.split(", ").any(|e| e == wanted);
-                    !listed && ((*i == 0 && on_signer) || !n.eku.is_empty())
-                });
+                // The signer if it lacks the usage (a signer must list it), else the
+                // first CA above it that restricts its EKUs without allowing it.
+                let wanted = usage.eku_name();
+                let culprit =
+                    walk.path.iter().enumerate().find(|(i, n)| {
+                        !n.cert.lists_eku(wanted) && (*i == 0 || n.cert.eku.is_some())
+                    });
                 let (certificate, ekus) = culprit
-                    .map(|(_, n)| (n.subject.clone(), n.eku.clone()))
+                    .map(|(_, n)| {
+                        (
+                            n.cert.subject.clone(),
+                            n.cert
+                                .eku
+                                .as_ref()
+                                .map(|e| e.join(", "))
+                                .unwrap_or_default(),
+                        )
+                    })
                     .unwrap_or_else(|| (signer_subject.clone(), String::new()));
                 Error::WrongKeyUsage {
                     signature: signature.into(),
@@ -596,10 +623,6 @@ impl TrustStore {
             webpki::Error::EndEntityUsedAsCa => untrusted(format!(
                 "a certificate on the path is not a CA but issued another ({})",
                 walk.path_text()
-            )),
-            webpki::Error::CrlExpired { next_update, .. } => untrusted(format!(
-                "revocation status cannot be checked: a CRL in the trust store expired at {}",
-                format_unix(next_update)
             )),
             webpki::Error::MaximumPathDepthExceeded
             | webpki::Error::MaximumPathBuildCallsExceeded
@@ -661,39 +684,35 @@ fn rejected(
                 "its issuing CA {certificate:?} (certificate {cert}, key {key}) is not among allowed_issuers"
             ),
         },
-        problem => {
-            let about_a_crl = matches!(problem, ChainProblem::Crl { .. });
-            let text = ChainError::Rejected {
+        ChainProblem::Revoked { serial, .. } => Error::CertificateRevoked {
+            signature: signature.into(),
+            certificate,
+            serial: Some(serial),
+        },
+        ChainProblem::RevocationUnknown(why) => Error::UntrustedSigner {
+            signature: signature.into(),
+            signer: subject_of(signer),
+            explanation: format!(
+                "revocation status cannot be checked: that of {role} {certificate:?} is unknown: {why}"
+            ),
+        },
+        problem => Error::UntrustedSigner {
+            signature: signature.into(),
+            signer: subject_of(signer),
+            explanation: ChainError::Rejected {
                 certificate,
                 role,
                 problem,
             }
-            .to_string();
-            Error::UntrustedSigner {
-                signature: signature.into(),
-                signer: subject_of(signer),
-                explanation: if about_a_crl {
-                    format!("revocation status cannot be checked: {text}")
-                } else {
-                    text
-                },
-            }
-        }
+            .to_string(),
+        },
     }
 }
 
-/// One certificate as the diagnostic walk sees it.
+/// One certificate as the diagnostic walk sees it: what was read of it, and
+/// where it came from.
 struct Node {
-    subject: String,
-    issuer: String,
-    subject_raw: Vec<u8>,
-    issuer_raw: Vec<u8>,
-    ski: Option<Vec<u8>>,
-    aki: Option<Vec<u8>>,
-    serial: Vec<u8>,
-    not_before: i64,
-    not_after: i64,
-    eku: String,
+    cert: Rc<Cert>,
     origin: Origin,
 }
 
@@ -706,70 +725,21 @@ enum Origin {
 }
 
 impl Node {
-    fn parse(der: &[u8], origin: Origin) -> Option<Self> {
-        let (_, c) = X509Certificate::from_der(der).ok()?;
-        let ski = c
-            .extensions()
-            .iter()
-            .find_map(|e| match e.parsed_extension() {
-                x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => {
-                    Some(k.0.to_vec())
-                }
-                _ => None,
-            });
-        let aki = c
-            .extensions()
-            .iter()
-            .find_map(|e| match e.parsed_extension() {
-                x509_parser::extensions::ParsedExtension::AuthorityKeyIdentifier(a) => {
-                    a.key_identifier.as_ref().map(|k| k.0.to_vec())
-                }
-                _ => None,
-            });
-        let eku = match c.extended_key_usage() {
-            Ok(Some(ext)) => {
-                let e = ext.value;
-                let mut names: Vec<String> = [
-                    (e.any, "anyExtendedKeyUsage"),
-                    (e.server_auth, "serverAuth"),
-                    (e.client_auth, "clientAuth"),
-                    (e.code_signing, "codeSigning"),
-                    (e.email_protection, "emailProtection"),
-                    (e.time_stamping, "timeStamping"),
-                    (e.ocsp_signing, "OCSPSigning"),
-                ]
-                .iter()
-                .filter(|(on, _)| *on)
-                .map(|(_, n)| (*n).to_owned())
-                .collect();
-                names.extend(e.other.iter().map(|o| o.to_id_string()));
-                names.join(", ")
-            }
-            _ => String::new(),
-        };
-        Some(Self {
-            subject: c.subject().to_string(),
-            issuer: c.issuer().to_string(),
-            subject_raw: c.subject().as_raw().to_vec(),
-            issuer_raw: c.issuer().as_raw().to_vec(),
-            ski,
-            aki,
-            serial: c.raw_serial().to_vec(),
-            not_before: c.validity().not_before.timestamp(),
-            not_after: c.validity().not_after.timestamp(),
-            eku,
-            origin,
-        })
+    fn read(work: &Work, der: &[u8], origin: Origin) -> Option<Self> {
+        work.cert(der).map(|cert| Self { cert, origin })
     }
 
     /// Whether `self` could have issued `child`: names match, and key ids too where both are given.
     fn issued(&self, child: &Node) -> bool {
-        self.subject_raw == child.issuer_raw && self.key_matches(child)
+        self.cert.subject_raw == child.cert.issuer_raw && self.key_matches(child)
     }
 
     fn key_matches(&self, child: &Node) -> bool {
-        match (&self.ski, &child.aki) {
-            (Some(s), Some(a)) => s == a,
+        match (
+            &self.cert.ski,
+            child.cert.aki.as_ref().and_then(|a| a.key_id.as_ref()),
+        ) {
+            (Some((_, s)), Some(a)) => s == a,
             _ => true,
         }
     }
@@ -796,6 +766,7 @@ struct Walk {
 
 impl Walk {
     fn new(
+        work: &Work,
         store: &TrustStore,
         signer: &CertificateDer<'_>,
         bundled: &[CertificateDer<'_>],
@@ -804,31 +775,36 @@ impl Walk {
     ) -> Self {
         let mut pool: Vec<Node> = bundled
             .iter()
-            .filter_map(|c| Node::parse(c, Origin::Package))
+            .filter_map(|c| Node::read(work, c, Origin::Package))
             .chain(
                 store
                     .intermediates
                     .iter()
-                    .filter_map(|c| Node::parse(c, Origin::Store)),
+                    .filter_map(|c| Node::read(work, c, Origin::Store)),
             )
             .collect();
         let (active, inactive): (Vec<&Anchor>, Vec<&Anchor>) =
             store.anchors.iter().partition(|a| a.window.contains(time));
         let anchors: Vec<Node> = active
             .iter()
-            .filter_map(|a| Node::parse(&a.cert, Origin::Anchor))
+            .filter_map(|a| Node::read(work, &a.cert, Origin::Anchor))
             .collect();
         let inactive: Vec<(Node, &Anchor)> = inactive
             .into_iter()
-            .filter_map(|a| Node::parse(&a.cert, Origin::Anchor).map(|n| (n, a)))
+            .filter_map(|a| Node::read(work, &a.cert, Origin::Anchor).map(|n| (n, a)))
             .collect();
         let mut walk = Self {
-            path: Node::parse(signer, Origin::Signer).into_iter().collect(),
+            path: Node::read(work, signer, Origin::Signer)
+                .into_iter()
+                .collect(),
             reached_anchor: false,
             other_keys: Vec::new(),
             offered_package: bundled.len(),
             offered_store: store.intermediates.len(),
-            offered: pool.iter().map(|n| (n.subject.clone(), n.origin)).collect(),
+            offered: pool
+                .iter()
+                .map(|n| (n.cert.subject.clone(), n.origin))
+                .collect(),
             withheld,
             outside_window: None,
         };
@@ -839,18 +815,18 @@ impl Walk {
                 break;
             }
             if let Some((node, anchor)) = inactive.iter().find(|(n, _)| n.issued(last)) {
-                walk.outside_window = Some(window_text(anchor, &node.subject, time));
+                walk.outside_window = Some(window_text(anchor, &node.cert.subject, time));
                 break;
             }
             walk.other_keys = anchors
                 .iter()
                 .chain(pool.iter())
-                .filter(|n| n.subject_raw == last.issuer_raw && !n.key_matches(last))
-                .map(|n| (n.subject.clone(), n.origin))
+                .filter(|n| n.cert.subject_raw == last.cert.issuer_raw && !n.key_matches(last))
+                .map(|n| (n.cert.subject.clone(), n.origin))
                 .collect();
             let Some(i) = pool
                 .iter()
-                .position(|n| n.issued(last) && n.subject_raw != last.subject_raw)
+                .position(|n| n.issued(last) && n.cert.subject_raw != last.cert.subject_raw)
             else {
                 break;
             };
@@ -864,14 +840,14 @@ impl Walk {
         self.path
             .iter()
             .find(|n| pred(n))
-            .map(|n| n.subject.clone())
+            .map(|n| n.cert.subject.clone())
     }
 
     fn path_text(&self) -> String {
         let names: Vec<String> = self
             .path
             .iter()
-            .map(|n| format!("{:?}", n.subject))
+            .map(|n| format!("{:?}", n.cert.subject))
             .collect();
         format!("path built: {}", names.join(" -> "))
     }
@@ -890,8 +866,10 @@ impl Walk {
             return format!("{window}; {}", self.path_text());
         }
         let aki = last
+            .cert
             .aki
             .as_ref()
+            .and_then(|a| a.key_id.as_ref())
             .map(|k| format!(" (authority key id {})", crate::hex(k)))
             .unwrap_or_default();
         let withheld = if self.withheld > 0 {
@@ -904,8 +882,8 @@ impl Walk {
         };
         let mut text = format!(
             "the issuer of {:?}, {:?}{aki}, is neither a trust anchor nor among the supplied intermediates ({} bundled in the package{withheld}, {} from the trust store); {}",
-            last.subject,
-            last.issuer,
+            last.cert.subject,
+            last.cert.issuer,
             self.offered_package,
             self.offered_store,
             self.path_text()
@@ -918,7 +896,7 @@ impl Walk {
             };
             text.push_str(&format!(
                 "; found {subject:?} as {role}, but its key differs from the key that signed {:?}",
-                last.subject
+                last.cert.subject
             ));
         }
         if !self.offered.is_empty() {
@@ -965,51 +943,6 @@ fn window_text(anchor: &Anchor, subject: &str, time: UnixTime) -> String {
         ),
         _ => format!("the path reaches trust anchor {who}, which is not trusted at {}", format_unix(time)),
     }
-}
-
-/// Whether the certificate has an EKU extension that lists code signing.
-/// Whether a signer's key may make signatures: with no keyUsage extension any
-/// use is allowed; with one, it must assert digitalSignature (RFC 5280
-/// 4.2.1.3). An extension that cannot be read allows nothing.
-fn allows_digital_signature(der: &[u8]) -> bool {
-    X509Certificate::from_der(der)
-        .ok()
-        .and_then(|(_, c)| {
-            c.key_usage()
-                .ok()
-                .map(|ku| ku.is_none_or(|k| k.value.digital_signature()))
-        })
-        .unwrap_or(false)
-}
-
-fn has_code_signing_eku(der: &[u8]) -> bool {
-    X509Certificate::from_der(der)
-        .ok()
-        .and_then(|(_, c)| {
-            c.extended_key_usage()
-                .ok()
-                .flatten()
-                .map(|e| e.value.code_signing)
-        })
-        .unwrap_or(false)
-}
-
-/// The contents of a DER TLV (webpki keeps names without their outer SEQUENCE header).
-fn der_contents(tlv: &[u8]) -> Option<&[u8]> {
-    let first = *tlv.get(1)?;
-    let (len, header) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let n = usize::from(first & 0x7f);
-        let bytes = tlv.get(2..2 + n)?;
-        (
-            bytes
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
-            2 + n,
-        )
-    };
-    tlv.get(header..header.checked_add(len)?)
 }
 
 fn subject_of(der: &[u8]) -> String {

@@ -370,9 +370,11 @@ impl Verifier {
         manifest: &[u8],
         pairs: &[(String, Vec<u8>, Vec<u8>)],
     ) -> Result<Authenticated, Rejection> {
+        // One budget for the package's certificate work (crate::work).
+        let work = crate::work::Work::new();
         let outcomes: Vec<(SignatureReport, Option<Error>)> = pairs
             .iter()
-            .map(|(name, sig, pem)| self.check_signature(name, manifest, sig, pem))
+            .map(|(name, sig, pem)| self.check_signature(&work, name, manifest, sig, pem))
             .collect();
         let signatures: Vec<SignatureReport> = outcomes.iter().map(|(r, _)| r.clone()).collect();
         let reject = |error: Error| {
@@ -465,6 +467,7 @@ impl Verifier {
     /// Checks one signature pair; returns its report and, unless trusted, why not.
     fn check_signature(
         &self,
+        work: &crate::work::Work,
         name: &str,
         manifest: &[u8],
         sig: &[u8],
@@ -493,6 +496,29 @@ impl Verifier {
                     actual: certs.len() as u64,
                 });
             }
+            for (i, cert) in certs.iter().enumerate() {
+                let too_big = |what, limit: usize, actual: usize| Error::LimitExceeded {
+                    entry: Some(format!("signatures/{name}.pem (certificate {})", i + 1)),
+                    what,
+                    limit: limit as u64,
+                    actual: actual as u64,
+                };
+                if cert.len() > self.limits.max_certificate_bytes {
+                    return Err(too_big(
+                        "bytes in one certificate",
+                        self.limits.max_certificate_bytes,
+                        cert.len(),
+                    ));
+                }
+                let extensions = work.cert(cert).map_or(0, |c| c.extensions);
+                if extensions > self.limits.max_certificate_extensions {
+                    return Err(too_big(
+                        "extensions in one certificate",
+                        self.limits.max_certificate_extensions,
+                        extensions,
+                    ));
+                }
+            }
             let (signer, bundled) = certs
                 .split_first()
                 .ok_or_else(|| invalid("no certificate".into()))?;
@@ -520,7 +546,7 @@ impl Verifier {
                 .usage(self.policy.required_usage());
             let chain = self
                 .trust
-                .validate_with(name, signer, offered, withheld, self.time, &options)?;
+                .validate_with(work, name, signer, offered, withheld, self.time, &options)?;
             self.policy.judge(name, alg, &chain)?;
             report.status = SignatureStatus::Trusted;
             report.chain = chain.subjects().to_vec();

@@ -1447,7 +1447,7 @@ fn every_policy_feature_through_the_binary() {
         case("eku server_auth", "eku = \"server_auth\"\n".into(), g2, &single, "wrong_key_usage", "allows only codeSigning; the trust policy requires server authentication"),
         case("algorithms", "algorithms = [\"ecdsa-p384-sha384\"]\n".into(), g2, &single, "signer_not_allowed", "signs with ecdsa-p256-sha256"),
         case("algorithms allow it", "algorithms = [\"ecdsa-p384-sha384\"]\n".into(), g2, &p384, "", ""),
-        case("stale CRL", format!("crls = [\"{}\"]\n", p(&stale)), g2, &single, "untrusted_signer", "a CRL in the trust store expired at 2027-01-01T00:00:00Z"),
+        case("stale CRL", format!("crls = [\"{}\"]\n", p(&stale)), g2, &single, "untrusted_signer", "CRL expired at 2027-01-01T00:00:00Z"),
         case("stale CRL, opted out", format!("crl_expiration = \"ignore\"\ncrls = [\"{}\"]\n", p(&stale)), g2, &single, "", ""),
     ];
     let mut failures = Vec::new();

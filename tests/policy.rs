@@ -486,11 +486,7 @@ fn a_stale_crl_rejects_unless_the_policy_opts_out() {
         Verifier::new(trust, at()).with_policy(policy)
     };
     let r = assert_kind(load("").verify_both(&good_package()), "untrusted_signer");
-    assert!(
-        r.to_string()
-            .contains("a CRL in the trust store expired at 2027-01-01"),
-        "{r}"
-    );
+    assert!(r.to_string().contains("CRL expired at 2027-01-01"), "{r}");
     assert_kind(
         load("crl_expiration = \"enforce\"\n").verify_both(&good_package()),
         "untrusted_signer",
