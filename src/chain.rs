@@ -256,8 +256,8 @@ pub enum ChainError {
 
 fn rejected_text(certificate: &str, role: PathRole, problem: &ChainProblem) -> String {
     match role {
-        PathRole::Path => format!("the path from {certificate:?} {problem}"),
-        role => format!("{role} {certificate:?} {problem}"),
+        PathRole::Path => format!("the path from \"{certificate}\" {problem}"),
+        role => format!("{role} \"{certificate}\" {problem}"),
     }
 }
 
