@@ -9,8 +9,13 @@
 //!
 //! Exit status: 0 verified; 1 the package was rejected; 2 the caller's
 //! mistake (bad arguments, unreadable package path, unusable trust input or
-//! policy). With `--json`, stdout is exactly one JSON object in every case
-//! (`docs/REPORT.md`); with `--quiet`, nothing is printed.
+//! policy). With `--json`, stdout is exactly one JSON object on one line in
+//! every case (`docs/REPORT.md`); with `--quiet`, nothing is printed.
+//!
+//! Every string the human output takes from the package (names, subjects,
+//! paths, messages) is printed through [`Escaped`], so a hostile certificate
+//! name cannot rewrite what the terminal shows; the only line breaks are the
+//! ones this program writes.
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
@@ -19,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use clap::Parser;
-use pkgverify::{Policy, Report, SignatureStatus, TrustStore, UnixTime, Verifier};
+use pkgverify::{Escaped, Policy, Report, SignatureStatus, TrustStore, UnixTime, Verifier};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -147,16 +152,19 @@ fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
     }
     let time = match &args.at {
         Some(at) => pkgverify::parse_rfc3339(at)
-            .ok_or_else(|| Usage(format!("--at {at:?} is not an RFC 3339 time")))?,
+            .ok_or_else(|| Usage(format!("--at \"{at}\" is not an RFC 3339 time")))?,
         None => UnixTime::now(),
     };
     let package = if args.package == "-" {
         None
     } else {
         let file = File::open(&args.package)
-            .map_err(|e| Usage(format!("cannot open package {:?}: {e}", args.package)))?;
+            .map_err(|e| Usage(format!("cannot open package \"{}\": {e}", args.package)))?;
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(Usage(format!("package {:?} is a directory", args.package)));
+            return Err(Usage(format!(
+                "package \"{}\" is a directory",
+                args.package
+            )));
         }
         Some(file)
     };
@@ -195,7 +203,7 @@ fn usage(output: Output, Usage(message): Usage) -> ExitCode {
     match output {
         Output::Json => println!("{}", Report::failure("usage", message).to_json()),
         Output::Human => {
-            eprintln!("verify: {message}");
+            eprintln!("verify: {}", Escaped(&message));
             eprintln!("usage: verify [--trust POLICY] [--root FILE]... [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--json | --quiet] [--list] PACKAGE");
         }
         Output::Quiet => {}
@@ -203,10 +211,13 @@ fn usage(output: Output, Usage(message): Usage) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The report for a person. Every string in it that a package could have
+/// written goes through [`Escaped`]; kinds, algorithms, serials, dates,
+/// digests and numbers are the library's own text.
 fn print_human(report: &Report) {
     match (&report.package, report.verified) {
-        (Some(p), true) => println!("VERIFIED  {} {}", p.name, p.version),
-        (Some(p), false) => println!("REJECTED  {} {}", p.name, p.version),
+        (Some(p), true) => println!("VERIFIED  {} {}", Escaped(&p.name), Escaped(&p.version)),
+        (Some(p), false) => println!("REJECTED  {} {}", Escaped(&p.name), Escaped(&p.version)),
         (None, _) => println!("REJECTED"),
     }
     for s in &report.signatures {
@@ -216,24 +227,27 @@ fn print_human(report: &Report) {
             SignatureStatus::Invalid => "INVALID",
         };
         let alg = s.algorithm.map(|a| format!(" ({a})")).unwrap_or_default();
-        println!("  signature {:?}{alg}: {status}", s.name);
+        println!("  signature \"{}\"{alg}: {status}", Escaped(&s.name));
         if let Some(signer) = &s.signer {
-            println!("    signer:  {}", signer.subject);
-            println!("    issuer:  {}", signer.issuer);
+            println!("    signer:  {}", Escaped(&signer.subject));
+            println!("    issuer:  {}", Escaped(&signer.issuer));
             println!(
                 "    serial {}, valid {} to {}",
                 signer.serial, signer.not_before, signer.not_after
             );
         }
         if !s.chain.is_empty() {
-            println!("    chain:   {}", s.chain.join("\n          -> "));
+            let chain: Vec<String> = s.chain.iter().map(|c| Escaped(c).to_string()).collect();
+            println!("    chain:   {}", chain.join("\n          -> "));
         }
         if let Some(p) = &s.problem {
             // Explanations are clauses joined by "; ": one per line reads better.
             println!(
                 "    problem: [{}] {}",
                 p.kind,
-                p.message.replace("; ", ";\n             ")
+                Escaped(&p.message)
+                    .to_string()
+                    .replace("; ", ";\n             ")
             );
         }
     }
@@ -248,7 +262,7 @@ fn print_human(report: &Report) {
             .mode
             .map(|m| format!("{m:04o}"))
             .unwrap_or_else(|| "----".into());
-        println!("  {mode} {:>12} {} {}", f.size, f.sha256, f.path);
+        println!("  {mode} {:>12} {} {}", f.size, f.sha256, Escaped(&f.path));
     }
     if let Some(e) = &report.error {
         let shown = report
@@ -256,7 +270,7 @@ fn print_human(report: &Report) {
             .iter()
             .any(|s| s.problem.as_ref() == Some(e));
         if !shown {
-            println!("error [{}]: {}", e.kind, e.message);
+            println!("error [{}]: {}", e.kind, Escaped(&e.message));
         }
     }
 }

@@ -272,8 +272,8 @@ pub enum ChainError {
 
 fn rejected_text(certificate: &str, role: PathRole, problem: &ChainProblem) -> String {
     match role {
-        PathRole::Path => format!("the path from {certificate:?} {problem}"),
-        role => format!("{role} {certificate:?} {problem}"),
+        PathRole::Path => format!("the path from \"{certificate}\" {problem}"),
+        role => format!("{role} \"{certificate}\" {problem}"),
     }
 }
 
@@ -383,7 +383,7 @@ pub enum ChainProblem {
     #[error("cannot be read for pkgverify's checks")]
     Unreadable,
     /// The certificate is revoked: an authoritative CRL in the store lists it.
-    #[error("is revoked (serial {serial}, listed by a CRL from {crl_issuer:?})")]
+    #[error("is revoked (serial {serial}, listed by a CRL from \"{crl_issuer}\")")]
     Revoked {
         /// Its serial number, hex.
         serial: String,

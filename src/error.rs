@@ -2,8 +2,14 @@
 //!
 //! Every variant carries the entry, certificate or field it is about, and
 //! [`Error::kind`] gives a stable snake_case string for reports and pipelines.
-//! Strings that come from a package are shown with Rust's debug escaping, so
-//! a hostile name cannot put control characters on an operator's terminal.
+//!
+//! `Display` quotes the strings that come from a package (names, paths,
+//! certificate subjects) as they are, between double quotes, without escaping
+//! them: the message is prose for whoever shows it, and only they know the
+//! medium (a terminal, JSON, HTML). Shown on a terminal, a message goes
+//! through [`Escaped`](crate::Escaped), the one rule, which the example
+//! verifier applies to everything it prints. Rust's debug escaping is not
+//! used: it would be escaped a second time there (`\\u{1b}` for an ESC).
 
 use std::io;
 
@@ -29,7 +35,7 @@ pub enum Error {
         defect: ArchiveDefect,
     },
     /// An entry name could escape the extraction directory or is not portable.
-    #[error("unsafe path {path:?}: {problem}")]
+    #[error("unsafe path \"{path}\": {problem}")]
     UnsafePath {
         /// The name as stored (lossily decoded if not UTF-8).
         path: String,
@@ -37,7 +43,7 @@ pub enum Error {
         problem: PathProblem,
     },
     /// An entry uses a ZIP feature a package may not use.
-    #[error("unsupported entry {entry:?}: {feature}")]
+    #[error("unsupported entry \"{entry}\": {feature}")]
     UnsupportedEntry {
         /// The entry name.
         entry: String,
@@ -73,7 +79,7 @@ pub enum Error {
         problem: String,
     },
     /// An entry stands where format 1 does not allow it.
-    #[error("misplaced entry {entry:?}: {problem}")]
+    #[error("misplaced entry \"{entry}\": {problem}")]
     MisplacedEntry {
         /// The entry name.
         entry: String,
@@ -90,7 +96,7 @@ pub enum Error {
     },
     /// A signature's bytes do not verify, or its certificate file is unusable.
     /// Fatal even when another signature is trusted.
-    #[error("signature {signature:?} is invalid: {problem}")]
+    #[error("signature \"{signature}\" is invalid: {problem}")]
     SignatureInvalid {
         /// The signature name (the `NAME` of `signatures/NAME.sig`).
         signature: String,
@@ -98,7 +104,7 @@ pub enum Error {
         problem: String,
     },
     /// The signer does not chain to a trust anchor.
-    #[error("signature {signature:?}: signer {signer:?} is not trusted: {explanation}")]
+    #[error("signature \"{signature}\": signer \"{signer}\" is not trusted: {explanation}")]
     UntrustedSigner {
         /// The signature name.
         signature: String,
@@ -108,7 +114,7 @@ pub enum Error {
         explanation: String,
     },
     /// A certificate on the signer's path had expired at the verification time.
-    #[error("signature {signature:?}: certificate {certificate:?} expired at {not_after} (verification time {at})")]
+    #[error("signature \"{signature}\": certificate \"{certificate}\" expired at {not_after} (verification time {at})")]
     CertificateExpired {
         /// The signature name.
         signature: String,
@@ -120,7 +126,7 @@ pub enum Error {
         at: String,
     },
     /// A certificate on the signer's path was not yet valid at the verification time.
-    #[error("signature {signature:?}: certificate {certificate:?} is not valid before {not_before} (verification time {at})")]
+    #[error("signature \"{signature}\": certificate \"{certificate}\" is not valid before {not_before} (verification time {at})")]
     CertificateNotYetValid {
         /// The signature name.
         signature: String,
@@ -132,7 +138,7 @@ pub enum Error {
         at: String,
     },
     /// A certificate on the signer's path is revoked by a CRL in the trust store.
-    #[error("signature {signature:?}: certificate {certificate:?} is revoked{}", serial.as_ref().map(|s| format!(" (serial {s})")).unwrap_or_default())]
+    #[error("signature \"{signature}\": certificate \"{certificate}\" is revoked{}", serial.as_ref().map(|s| format!(" (serial {s})")).unwrap_or_default())]
     CertificateRevoked {
         /// The signature name.
         signature: String,
@@ -142,7 +148,7 @@ pub enum Error {
         serial: Option<String>,
     },
     /// The signer certificate lacks the required extended key usage.
-    #[error("signature {signature:?}: certificate {certificate:?} {problem}")]
+    #[error("signature \"{signature}\": certificate \"{certificate}\" {problem}")]
     WrongKeyUsage {
         /// The signature name.
         signature: String,
@@ -156,7 +162,7 @@ pub enum Error {
     /// allow it: no `[[signers]]` rule matches, its issuing CA is not among
     /// `allowed_issuers`, or its signature algorithm is not accepted.
     #[error(
-        "signature {signature:?}: signer {signer:?} is not allowed by the trust policy: {problem}"
+        "signature \"{signature}\": signer \"{signer}\" is not allowed by the trust policy: {problem}"
     )]
     SignerNotAllowed {
         /// The signature name.
@@ -168,7 +174,7 @@ pub enum Error {
     },
     /// A certificate on the signer's path is on the trust policy's distrust
     /// list (by certificate or public-key SHA-256).
-    #[error("signature {signature:?}: certificate {certificate:?} is distrusted by the trust policy ({fingerprint})")]
+    #[error("signature \"{signature}\": certificate \"{certificate}\" is distrusted by the trust policy ({fingerprint})")]
     CertificateDistrusted {
         /// The signature name.
         signature: String,
@@ -192,19 +198,19 @@ pub enum Error {
 
     // ---- content -----------------------------------------------------------
     /// A payload file is in the archive but not in the manifest.
-    #[error("entry {path:?} is in the archive but not listed in the manifest")]
+    #[error("entry \"{path}\" is in the archive but not listed in the manifest")]
     UnlistedEntry {
         /// The entry name.
         path: String,
     },
     /// A file listed in the manifest is not in the archive.
-    #[error("file {path:?} is listed in the manifest but not in the archive")]
+    #[error("file \"{path}\" is listed in the manifest but not in the archive")]
     MissingEntry {
         /// The manifest path.
         path: String,
     },
     /// A payload entry's size differs from the manifest's.
-    #[error("entry {path:?}: the manifest says {expected} bytes, the archive {actual}")]
+    #[error("entry \"{path}\": the manifest says {expected} bytes, the archive {actual}")]
     SizeMismatch {
         /// The entry name.
         path: String,
@@ -215,7 +221,7 @@ pub enum Error {
         actual: u64,
     },
     /// A payload entry's SHA-256 differs from the manifest's.
-    #[error("entry {path:?}: SHA-256 is {actual}, the manifest says {expected}")]
+    #[error("entry \"{path}\": SHA-256 is {actual}, the manifest says {expected}")]
     DigestMismatch {
         /// The entry name.
         path: String,
@@ -226,7 +232,7 @@ pub enum Error {
     },
     /// A payload entry's unix permission bits differ from the manifest's, or it
     /// carries setuid/setgid/sticky bits the manifest does not state.
-    #[error("entry {path:?}: mode is {}, the manifest says {}", fmt_mode(*actual), fmt_mode(*expected))]
+    #[error("entry \"{path}\": mode is {}, the manifest says {}", fmt_mode(*actual), fmt_mode(*expected))]
     ModeMismatch {
         /// The entry name.
         path: String,
@@ -238,7 +244,7 @@ pub enum Error {
 
     // ---- inputs ------------------------------------------------------------
     /// A trust input (anchor, intermediate or CRL file) could not be used.
-    #[error("trust input {source_name:?}: {problem}")]
+    #[error("trust input \"{source_name}\": {problem}")]
     TrustInput {
         /// The file name or label the input came from.
         source_name: String,
@@ -247,7 +253,7 @@ pub enum Error {
     },
     /// A trust policy file is not valid: bad TOML, an unknown key, a wrong
     /// type or value.
-    #[error("trust policy {source_name:?}{}: {problem}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    #[error("trust policy \"{source_name}\"{}: {problem}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
     PolicyInvalid {
         /// The policy file or label.
         source_name: String,
@@ -257,7 +263,7 @@ pub enum Error {
         problem: String,
     },
     /// Reading the package or a trust input failed.
-    #[error("cannot read {what:?}")]
+    #[error("cannot read \"{what}\"")]
     Io {
         /// The file, or `package`.
         what: String,
@@ -463,7 +469,7 @@ pub enum ArchiveDefect {
     #[error("data descriptor: {0}")]
     DataDescriptor(&'static str),
     /// Two entries have the same name, exactly or ignoring case.
-    #[error("the name collides with {other:?}{}", if *case_only { " (differing only in case or Unicode form)" } else { "" })]
+    #[error("the name collides with \"{other}\"{}", if *case_only { " (differing only in case or Unicode form)" } else { "" })]
     DuplicateName {
         /// The earlier entry.
         other: String,
@@ -471,7 +477,7 @@ pub enum ArchiveDefect {
         case_only: bool,
     },
     /// A name is used both as a file and as a directory.
-    #[error("{0:?} is both a file and a directory")]
+    #[error("\"{0}\" is both a file and a directory")]
     FileDirConflict(String),
     /// The name is not ASCII and not flagged UTF-8, so readers may decode it differently.
     #[error("the name is not ASCII and the UTF-8 flag is not set")]
@@ -603,7 +609,7 @@ pub enum Unsupported {
 
 fn at(entry: &Option<String>) -> String {
     match entry {
-        Some(e) => format!(" at entry {e:?}"),
+        Some(e) => format!(" at entry \"{e}\""),
         None => String::new(),
     }
 }
@@ -611,7 +617,7 @@ fn at(entry: &Option<String>) -> String {
 fn missing_message(signature: &Option<String>) -> String {
     match signature {
         Some(s) => format!(
-            "signature {s:?} is incomplete: signatures/{s}.sig and signatures/{s}.pem must both be present"
+            "signature \"{s}\" is incomplete: signatures/{s}.sig and signatures/{s}.pem must both be present"
         ),
         None => "the package has no signature (signatures/NAME.sig + signatures/NAME.pem)".into(),
     }

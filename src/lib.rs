@@ -16,7 +16,7 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use pkgverify::{TrustStore, UnixTime, Verifier};
+//! use pkgverify::{Escaped, TrustStore, UnixTime, Verifier};
 //!
 //! let mut trust = TrustStore::new();
 //! trust.load_anchors("vendor-root-g1.pem")?;
@@ -24,10 +24,10 @@
 //! let verifier = Verifier::new(trust, UnixTime::now());
 //! match verifier.verify_path("Full-upgrade-package-dten.zip") {
 //!     Ok(package) => println!("{} {}: {} files verified",
-//!         package.manifest().package().name,
-//!         package.manifest().package().version,
+//!         Escaped(&package.manifest().package().name),
+//!         Escaped(&package.manifest().package().version),
 //!         package.manifest().files().len()),
-//!     Err(rejection) => eprintln!("rejected ({}): {}", rejection.kind(), rejection),
+//!     Err(rejection) => eprintln!("rejected ({}): {}", rejection.kind(), Escaped(&rejection)),
 //! }
 //! # Ok(()) }
 //! ```
@@ -39,6 +39,12 @@
 //! a distrust list, a threshold of distinct signers, the required EKU and
 //! the accepted algorithms. `docs/REPORT.md` documents the file, the JSON
 //! [`Report`] (with its schema) and every error kind.
+//!
+//! Strings from a package (certificate names, signature names, paths, the
+//! manifest's name and version, and the error messages that quote them) are
+//! kept exactly as the package has them, in the JSON report too. Show them to
+//! a person through [`Escaped`], which makes every control, format and
+//! separator character visible (`\u{1b}`), as the examples above do.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -77,6 +83,7 @@ mod candidates;
 mod cert;
 mod chain;
 mod error;
+mod escape;
 mod limits;
 mod manifest;
 mod pack;
@@ -97,6 +104,7 @@ pub use chain::{
     ValidatedChain, WebpkiError,
 };
 pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
+pub use escape::{needs_escape, Escaped};
 pub use limits::Limits;
 pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
 pub use pack::{Compression, PackageBuilder};

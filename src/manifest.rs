@@ -236,20 +236,20 @@ fn parse_file(
     if let Err(problem) = path::check_file(&path) {
         return Err(Error::manifest(
             field("path"),
-            format!("{path:?}: {problem}"),
+            format!("\"{path}\": {problem}"),
         ));
     }
     let folded = path::fold(&path);
     if folded == "manifest.json" || folded.starts_with("signatures/") {
         return Err(Error::manifest(
             field("path"),
-            format!("{path:?} is reserved for the manifest or signatures"),
+            format!("\"{path}\" is reserved for the manifest or signatures"),
         ));
     }
     if let Some(j) = seen.insert(folded, i) {
         return Err(Error::manifest(
             field("path"),
-            format!("{path:?} is also files[{j}] (paths must differ beyond case)"),
+            format!("\"{path}\" is also files[{j}] (paths must differ beyond case)"),
         ));
     }
     let size = match o.remove("size") {
@@ -348,7 +348,7 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
                 }
             };
             if repeated {
-                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+                return Err(de::Error::custom(format_args!("duplicate key \"{key}\"")));
             }
         }
         Ok(parts)
@@ -462,7 +462,7 @@ impl<'de> Visitor<'de> for UniqueKeysVisitor {
         while let Some(key) = map.next_key::<String>()? {
             let UniqueKeys(value) = map.next_value()?;
             if out.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
+                return Err(de::Error::custom(format_args!("duplicate key \"{key}\"")));
             }
             out.insert(key, value);
         }

@@ -116,7 +116,7 @@ impl PackageBuilder {
             if crate::manifest::is_reserved_key(&key) {
                 return Err(Error::manifest(
                     "metadata",
-                    format!("key {key:?} is reserved: the builder writes format, package and files itself"),
+                    format!("key \"{key}\" is reserved: the builder writes format, package and files itself"),
                 ));
             }
             self.metadata.insert(key, value);

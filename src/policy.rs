@@ -137,10 +137,10 @@ impl SignerRule {
     fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(o) = &self.organization {
-            parts.push(format!("organization {o:?}"));
+            parts.push(format!("organization \"{o}\""));
         }
         if let Some(cn) = &self.common_name {
-            parts.push(format!("common name {cn:?}"));
+            parts.push(format!("common name \"{cn}\""));
         }
         if let Some(f) = &self.sha256 {
             parts.push(format!("fingerprint {f}"));
@@ -335,7 +335,7 @@ impl Policy {
                 bad(
                     Some(f.span()),
                     format!(
-                        "{:?} is not a SHA-256 fingerprint (64 hex digits, optionally sha256: and colons)",
+                        "\"{}\" is not a SHA-256 fingerprint (64 hex digits, optionally sha256: and colons)",
                         f.get_ref()
                     ),
                 )
@@ -397,7 +397,7 @@ impl Policy {
             Some((other, span)) => {
                 return Err(bad(
                     Some(span),
-                    format!("crl_expiration {other:?}: expected \"enforce\" or \"ignore\""),
+                    format!("crl_expiration \"{other}\": expected \"enforce\" or \"ignore\""),
                 ))
             }
         }
@@ -446,7 +446,7 @@ impl Policy {
                 other => {
                     return Err(bad(
                         Some(eku.span()),
-                        format!("eku {other:?}: expected \"code_signing\", \"server_auth\" or \"client_auth\""),
+                        format!("eku \"{other}\": expected \"code_signing\", \"server_auth\" or \"client_auth\""),
                     ))
                 }
             });
@@ -463,7 +463,7 @@ impl Policy {
                         bad(
                             Some(a.span()),
                             format!(
-                                "unknown algorithm {:?} (known: {})",
+                                "unknown algorithm \"{}\" (known: {})",
                                 a.get_ref(),
                                 names.join(", ")
                             ),
@@ -539,7 +539,7 @@ impl Policy {
             if !ok {
                 return Err(not_allowed(match issuer {
                     Some(i) => format!(
-                        "its issuing CA {:?} (certificate {}, key {}) is not among allowed_issuers",
+                        "its issuing CA \"{}\" (certificate {}, key {}) is not among allowed_issuers",
                         i.subject,
                         i.cert,
                         i.key.map_or_else(|| "unreadable".into(), |k| k.to_string())
@@ -701,7 +701,7 @@ impl When {
     fn text(&self) -> String {
         match self {
             Self::Native(d) => d.to_string(),
-            Self::Text(s) => format!("{s:?}"),
+            Self::Text(s) => format!("\"{s}\""),
         }
     }
 

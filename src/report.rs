@@ -189,9 +189,11 @@ impl Report {
         self
     }
 
-    /// The report as one line of JSON.
+    /// The report as one line of JSON, for every line splitter: U+2028,
+    /// U+2029, U+0085 and every other control or format character in a string
+    /// is written as a `\u` escape ([`needs_escape`](crate::needs_escape)).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| {
+        crate::escape::json_line(self).unwrap_or_else(|e| {
             format!(r#"{{"verified":false,"error":{{"kind":"internal","message":"{e}"}}}}"#)
         })
     }

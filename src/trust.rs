@@ -681,7 +681,7 @@ fn rejected(
             signature: signature.into(),
             signer: subject_of(signer),
             problem: format!(
-                "its issuing CA {certificate:?} (certificate {cert}, key {key}) is not among allowed_issuers"
+                "its issuing CA \"{certificate}\" (certificate {cert}, key {key}) is not among allowed_issuers"
             ),
         },
         ChainProblem::Revoked { serial, .. } => Error::CertificateRevoked {
@@ -693,7 +693,7 @@ fn rejected(
             signature: signature.into(),
             signer: subject_of(signer),
             explanation: format!(
-                "revocation status cannot be checked: that of {role} {certificate:?} is unknown: {why}"
+                "revocation status cannot be checked: that of {role} \"{certificate}\" is unknown: {why}"
             ),
         },
         problem => Error::UntrustedSigner {
@@ -847,7 +847,7 @@ impl Walk {
         let names: Vec<String> = self
             .path
             .iter()
-            .map(|n| format!("{:?}", n.cert.subject))
+            .map(|n| format!("\"{}\"", n.cert.subject))
             .collect();
         format!("path built: {}", names.join(" -> "))
     }
@@ -881,7 +881,7 @@ impl Walk {
             String::new()
         };
         let mut text = format!(
-            "the issuer of {:?}, {:?}{aki}, is neither a trust anchor nor among the supplied intermediates ({} bundled in the package{withheld}, {} from the trust store); {}",
+            "the issuer of \"{}\", \"{}\"{aki}, is neither a trust anchor nor among the supplied intermediates ({} bundled in the package{withheld}, {} from the trust store); {}",
             last.cert.subject,
             last.cert.issuer,
             self.offered_package,
@@ -895,7 +895,7 @@ impl Walk {
                 Origin::Package | Origin::Signer => "a bundled certificate",
             };
             text.push_str(&format!(
-                "; found {subject:?} as {role}, but its key differs from the key that signed {:?}",
+                "; found \"{subject}\" as {role}, but its key differs from the key that signed \"{}\"",
                 last.cert.subject
             ));
         }
@@ -909,7 +909,7 @@ impl Walk {
                     } else {
                         "package"
                     };
-                    format!("{subject:?} ({from})")
+                    format!("\"{subject}\" ({from})")
                 })
                 .collect();
             text.push_str(&format!("; intermediates offered: {}", offered.join(", ")));
@@ -926,9 +926,9 @@ impl Walk {
 /// Why an anchor is not trusted at `time`: "trust in anchor X ended at T (policy)".
 fn window_text(anchor: &Anchor, subject: &str, time: UnixTime) -> String {
     let who = if anchor.label == subject {
-        format!("{subject:?}")
+        format!("\"{subject}\"")
     } else {
-        format!("{:?} ({subject:?})", anchor.label)
+        format!("\"{}\" (\"{subject}\")", anchor.label)
     };
     match (anchor.window.not_before, anchor.window.not_after) {
         (Some(b), _) if time < b => format!(

@@ -405,18 +405,18 @@ impl Verifier {
         let threshold = (keys.len() < self.policy.required_signers()).then(|| {
             let mut detail: Vec<String> = keys
                 .iter()
-                .map(|(_, name)| format!("signature {name:?} trusted"))
+                .map(|(_, name)| format!("signature \"{name}\" trusted"))
                 .collect();
             for (r, _) in &outcomes {
                 match (&r.status, &r.problem) {
                     (SignatureStatus::Trusted, _) if !keys.iter().any(|(_, n)| *n == r.name) => {
                         detail.push(format!(
-                            "signature {:?} trusted, but by the same key as another",
+                            "signature \"{}\" trusted, but by the same key as another",
                             r.name
                         ))
                     }
                     (_, Some(p)) => detail.push(format!(
-                        "signature {:?} does not count: [{}] {}",
+                        "signature \"{}\" does not count: [{}] {}",
                         r.name, p.kind, p.message
                     )),
                     _ => {}

@@ -1908,3 +1908,253 @@ fn a_progress_bar_only_for_a_person_at_a_terminal() {
     let (_, screen) = verify_on_a_terminal(&demo_args(false)).unwrap();
     assert!(!screen.contains("hashing"), "{screen}");
 }
+
+// ---- verify: nothing from a package reaches a terminal raw ---------------------
+
+/// A signer CN written to make a terminal show a verdict the verifier did
+/// not give: CR and `ESC[2K ESC[1A` erase and climb over the real lines,
+/// `ESC[8m` hides what follows, then BEL, backspace, NUL, DEL, CSI (U+009B),
+/// NEL (U+0085), the line and paragraph separators, a right-to-left override,
+/// a zero-width space, a BOM, an isolate, and a literal `\u{1b}` that must
+/// not pass for an escape.
+const HOSTILE_CN: &str = "Evil\r\u{1b}[2K\u{1b}[1A\u{1b}[8mVERIFIED  demo 1.0.0\n  signature \"v\": trusted\n  every digest matches\u{7}\u{8}\u{0}\u{7f}\u{9b}\u{85}\u{2028}\u{2029}\u{202e}\u{200b}\u{feff}\u{2066} \\u{1b}";
+
+/// Where the format refuses controls (package name and version, entry paths:
+/// see src/path.rs and the manifest's text fields), what is left: format and
+/// separator characters (and, in names, a backslash). A signature name is
+/// `[A-Za-z0-9._-]`; a hostile one is refused, with its entry's name quoted.
+const HOSTILE_NAME: &str =
+    "demo\u{202e}exe.txt\u{2028}\u{2029}\u{200b}\u{200f}\u{2066}\u{feff}\u{ad} \\u{7}";
+const HOSTILE_PATH: &str = "bin/\u{202e}gpj.exe\u{2028}\u{2029}\u{200b}\u{2066}\u{feff}";
+const HOSTILE_SIGNATURE: &str = "v\u{202e}\u{2028}\u{200b}";
+
+/// Every character of the hostile inputs that must not reach the output as
+/// itself; checked independently of `pkgverify::needs_escape`.
+const NEVER_RAW: &[char] = &[
+    '\r', '\u{1b}', '\u{7}', '\u{8}', '\u{0}', '\u{7f}', '\u{9b}', '\u{85}', '\u{2028}',
+    '\u{2029}', '\u{202e}', '\u{200b}', '\u{200f}', '\u{2066}', '\u{feff}', '\u{ad}',
+];
+
+/// The characters line splitters break on (`str::lines`, Python's
+/// `splitlines`, JavaScript, Unicode).
+const LINE_BREAKS: &[char] = &[
+    '\n', '\r', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
+];
+
+/// A failure message that does not itself put the output on the terminal raw.
+fn shown(out: &Output) -> String {
+    format!(
+        "exit {}\nstdout {:?}\nstderr {:?}",
+        out.code, out.stdout, out.stderr
+    )
+}
+
+/// No line the verifier writes holds a control, format or separator
+/// character: the only ones allowed are the `\n`s that end its own lines.
+#[track_caller]
+fn assert_nothing_raw(out: &Output, what: &str) {
+    for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        for (n, line) in text.split('\n').enumerate() {
+            for c in line.chars() {
+                assert!(
+                    !pkgverify::needs_escape(c) && !NEVER_RAW.contains(&c),
+                    "{what}: {stream} line {} holds U+{:04X} raw:\n{}",
+                    n + 1,
+                    u32::from(c),
+                    shown(out)
+                );
+            }
+        }
+    }
+}
+
+/// stdout is one JSON object on one line for every line splitter.
+#[track_caller]
+fn one_json_line(out: &Output, what: &str) -> Value {
+    let line = out
+        .stdout
+        .strip_suffix('\n')
+        .unwrap_or_else(|| panic!("{what}: no final newline:\n{}", shown(out)));
+    assert!(
+        !line.contains(LINE_BREAKS),
+        "{what}: the JSON line breaks:\n{}",
+        shown(out)
+    );
+    assert_nothing_raw(out, what);
+    let v: Value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", shown(out)));
+    assert!(v.is_object(), "{what}: not an object:\n{}", shown(out));
+    v
+}
+
+/// A fresh P-256 leaf for code signing named `cn`, issued by `issuer`.
+fn leaf_named(
+    cn: &str,
+    issuer: &rcgen::Issuer<'_, rcgen::KeyPair>,
+) -> (pkgverify::SigningKey, String) {
+    use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair};
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, issuer).unwrap();
+    let signing = pkgverify::SigningKey::from_pkcs8_der(&key.serialize_der()).unwrap();
+    (signing, cert.pem())
+}
+
+/// Runs the verifier on `bytes` against Root G2, human and `--json`
+/// (`--list` both times); asserts the exit code and that nothing came out raw.
+fn verify_hostile(bytes: &[u8], what: &str, code: i32) -> (Output, Value) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("hostile.zip");
+    fs::write(&file, bytes).unwrap();
+    let args = strings(&["--root", "testdata/pki/root-g2.pem", "--at", AT, "--list"]);
+    let human = verify(&[args.clone(), vec![p(&file)]].concat());
+    assert_eq!(human.code, code, "{what}:\n{}", shown(&human));
+    assert_nothing_raw(&human, what);
+    assert!(human.stderr.is_empty(), "{what}:\n{}", shown(&human));
+    let json = verify(&[args, vec!["--json".into(), p(&file)]].concat());
+    assert_eq!(json.code, code, "{what} (--json):\n{}", shown(&json));
+    let v = one_json_line(&json, what);
+    assert_eq!(v["verified"], code == 0, "{what}: {v}");
+    (human, v)
+}
+
+#[test]
+fn a_hostile_signer_name_cannot_fake_a_verdict_on_the_terminal() {
+    use pkgverify::Escaped;
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    // An untrusted CA and its signer, both named to rewrite the screen.
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name.push(DnType::CommonName, HOSTILE_CN);
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let (key, leaf_pem) = leaf_named(HOSTILE_CN, &Issuer::new(ca, ca_key));
+    let bytes = common::build(common::builder(&[]).signer(
+        "v",
+        key,
+        format!("{leaf_pem}{ca_pem}").into_bytes(),
+    ));
+    let (human, v) = verify_hostile(&bytes, "untrusted hostile signer", 1);
+
+    let subject = format!("CN={HOSTILE_CN}");
+    assert!(human.stdout.starts_with("REJECTED\n"), "{}", shown(&human));
+    for line in [
+        format!("    signer:  {}", Escaped(&subject)),
+        format!("    issuer:  {}", Escaped(&subject)),
+    ] {
+        assert!(
+            human.stdout.split('\n').any(|l| l == line),
+            "{line:?} missing:\n{}",
+            shown(&human)
+        );
+    }
+    assert!(
+        !human.stdout.split('\n').any(|l| l.starts_with("VERIFIED")),
+        "{}",
+        shown(&human)
+    );
+    // A literal backslash-u in the name is shown doubled, not as an escape.
+    assert!(human.stdout.contains(r" \\u{1b}"), "{}", shown(&human));
+
+    // The JSON keeps the names exactly, on one line.
+    let s = &v["signatures"][0];
+    assert_eq!(s["status"], "untrusted", "{v}");
+    assert_eq!(s["signer"]["subject"], subject.as_str(), "{v}");
+    assert_eq!(s["signer"]["issuer"], subject.as_str(), "{v}");
+    assert_eq!(v["error"]["kind"], "untrusted_signer", "{v}");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("\"{subject}\"")), "{v}");
+}
+
+#[test]
+fn hostile_names_in_a_trusted_package_are_shown_escaped() {
+    use pkgverify::{Escaped, PackageBuilder};
+    // A signer under Signing CA G2 (trusted), named to rewrite the screen, in
+    // a package whose name, version and a path hold every format character
+    // the format lets through.
+    let (key, leaf_pem) = leaf_named(HOSTILE_CN, &common::issuer("signing-ca-g2"));
+    let chain = format!(
+        "{leaf_pem}{}",
+        String::from_utf8(common::read(pki("signing-ca-g2.pem"))).unwrap()
+    );
+    let package = common::build(
+        PackageBuilder::new(HOSTILE_NAME, HOSTILE_NAME)
+            .file(HOSTILE_PATH, b"\x7fELF payload".to_vec(), 0o755)
+            .compression(pkgverify::Compression::Stored)
+            .signer("v", key, chain.into_bytes()),
+    );
+    let subject = format!("CN={HOSTILE_CN}");
+
+    let (human, v) = verify_hostile(&package, "trusted hostile names", 0);
+    let first = format!(
+        "VERIFIED  {} {}",
+        Escaped(HOSTILE_NAME),
+        Escaped(HOSTILE_NAME)
+    );
+    assert!(
+        human.stdout.starts_with(&format!("{first}\n")),
+        "{}",
+        shown(&human)
+    );
+    for text in [
+        format!("    signer:  {}\n", Escaped(&subject)),
+        format!("    chain:   {}\n", Escaped(&subject)),
+        format!(" {}\n", Escaped(HOSTILE_PATH)),
+    ] {
+        assert!(
+            human.stdout.contains(&text),
+            "{text:?} missing:\n{}",
+            shown(&human)
+        );
+    }
+    assert_eq!(v["package"]["name"], HOSTILE_NAME, "{v}");
+    assert_eq!(v["package"]["version"], HOSTILE_NAME, "{v}");
+    assert_eq!(v["signatures"][0]["status"], "trusted", "{v}");
+    assert_eq!(
+        v["signatures"][0]["signer"]["subject"],
+        subject.as_str(),
+        "{v}"
+    );
+    assert_eq!(v["signatures"][0]["chain"][0], subject.as_str(), "{v}");
+    assert_eq!(v["file_list"][0]["path"], HOSTILE_PATH, "{v}");
+
+    // The same package with a payload byte flipped: the error line quotes
+    // the hostile path.
+    let mut bytes = package;
+    let at = bytes
+        .windows(7)
+        .position(|w| w == b"payload")
+        .expect("stored payload");
+    bytes[at] ^= 0x20;
+    let (human, v) = verify_hostile(&bytes, "digest mismatch on a hostile path", 1);
+    assert_eq!(v["error"]["kind"], "digest_mismatch", "{v}");
+    assert_eq!(v["error"]["path"], HOSTILE_PATH, "{v}");
+    let line = format!(
+        "error [digest_mismatch]: entry \"{}\": SHA-256 is ",
+        Escaped(HOSTILE_PATH)
+    );
+    assert!(
+        human.stdout.contains(&line),
+        "{line:?} missing:\n{}",
+        shown(&human)
+    );
+
+    // A signature named with format characters is refused, its name quoted.
+    let (key, chain) = common::signer("signer-p256");
+    let bytes = common::build(common::builder(&[]).signer(HOSTILE_SIGNATURE, key, chain));
+    let (human, v) = verify_hostile(&bytes, "hostile signature name", 1);
+    let entry = format!("signatures/{HOSTILE_SIGNATURE}.sig");
+    assert_eq!(v["error"]["kind"], "misplaced_entry", "{v}");
+    assert_eq!(v["error"]["path"], entry.as_str(), "{v}");
+    let line = format!(
+        "error [misplaced_entry]: misplaced entry \"{}\": ",
+        Escaped(&entry)
+    );
+    assert!(
+        human.stdout.contains(&line),
+        "{line:?} missing:\n{}",
+        shown(&human)
+    );
+}

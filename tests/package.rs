@@ -51,11 +51,19 @@ fn errors_name_the_entry() {
     // Authenticated before the content failed: the package identity is known.
     assert_eq!(r.package().map(|p| p.name.as_str()), Some("raw"));
 
+    // The message quotes the name as it is; shown through Escaped (as the
+    // example verifier shows every message), the escape sequence is visible.
     let bytes = with(|z| z.entries.push(RawEntry::file("bin/\x1b[2Jx", b"")));
     let r = v.verify_bytes(&bytes).unwrap_err();
     assert!(
-        !r.to_string().contains('\x1b'),
-        "control characters are escaped: {r}"
+        r.to_string().contains("\"bin/\x1b[2Jx\""),
+        "{:?}",
+        r.to_string()
+    );
+    let shown = pkgverify::Escaped(&r).to_string();
+    assert!(
+        !shown.contains('\x1b') && shown.contains(r#""bin/\u{1b}[2Jx""#),
+        "control characters are escaped: {shown:?}"
     );
 }
 
