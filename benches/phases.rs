@@ -98,5 +98,70 @@ fn phases(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, phases);
+/// The worst path-building work a package can ask for (docs/SECURITY.md):
+/// the vendor's genuine pair, then 15 attacker pairs, each a P-384 leaf and 7
+/// CA certificates that share one P-384 key and the anchor's own name, so
+/// that every issuer link between them verifies (49 per pair) and each is
+/// also checked against the anchor. Every pair has its own key, so nothing
+/// is shared between pairs.
+fn worst_case_package() -> Vec<u8> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose, SerialNumber, PKCS_ECDSA_P384_SHA384,
+    };
+    let name = |cn: &str, serial: u64, ca: bool| {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name
+            .push(DnType::OrganizationName, "DTEN Test Vendor (example)");
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.serial_number = Some(SerialNumber::from(serial));
+        p.not_before = rcgen::date_time_ymd(2025, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2035, 1, 1);
+        if ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        } else {
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+        }
+        p
+    };
+    let key = SigningKey::from_pkcs8_pem(&read("signer-p256.key")).expect("key");
+    let mut b = PackageBuilder::new("bench", "1")
+        .file("f", b"x".to_vec(), 0o644)
+        .signer("vendor", key, read("signer-p256-chain.pem"));
+    for pair in 0..15u64 {
+        let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).expect("P-384");
+        let leaf_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).expect("P-384");
+        let ca = |i: u64| name("DTEN Test Root G2", 1000 * pair + i, true);
+        let first = ca(0);
+        let issuer = Issuer::from_params(&first, &ca_key);
+        let mut pem = name("Attacker", 1000 * pair + 99, false)
+            .signed_by(&leaf_key, &issuer)
+            .expect("leaf")
+            .pem();
+        for i in 0..7 {
+            pem += &ca(i).signed_by(&ca_key, &issuer).expect("CA").pem();
+        }
+        let signing = SigningKey::from_pkcs8_pem(leaf_key.serialize_pem().as_bytes()).expect("key");
+        b = b.signer(&format!("maze{pair}"), signing, pem.into_bytes());
+    }
+    b.write(Cursor::new(Vec::new()))
+        .expect("write")
+        .into_inner()
+}
+
+fn path_building(c: &mut Criterion) {
+    let v = verifier();
+    let worst = worst_case_package();
+    assert!(v.verify_bytes(&worst).is_ok(), "the genuine pair still verifies");
+    let mut g = c.benchmark_group("path building");
+    g.sample_size(10);
+    g.bench_function("worst case: genuine pair + 15 same-name P-384 mazes", |b| {
+        b.iter(|| black_box(v.verify_bytes(&worst).is_ok()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, phases, path_building);
 criterion_main!(benches);

@@ -1819,6 +1819,75 @@ fn signatures(c: &mut Cases) -> Result<()> {
             Zip::new(entries).build(),
         );
     }
+    // The fat same-name maze (issue 11): each bundled CA carries many unknown,
+    // non-critical extensions, so every step of path building that parses it is
+    // expensive; sixteen such pairs took 70 s before path building was bounded.
+    let maze_of = |name: &str, extensions: u64, serial: u64| -> Result<String> {
+        let ca = |i: usize| {
+            let mut p = ca_params(name, serial + i as u64);
+            p.custom_extensions = (0..extensions)
+                .map(|e| CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 7, e], vec![]))
+                .collect();
+            p
+        };
+        let mut pem = issue(
+            &leaf_params("Attacker Maze Leaf", serial + 99),
+            &leaf_kp,
+            &ca(0),
+            &maze_keys[0],
+        )?;
+        for (i, key) in maze_keys.iter().enumerate() {
+            let issuer = (i + 1) % maze_keys.len();
+            pem += &issue(&ca(i), key, &ca(issuer), &maze_keys[issuer])?;
+        }
+        Ok(pem)
+    };
+    // `pairs` signature pairs with `pem` as their chain, deflated, after the
+    // vendor's genuine pair if `genuine`.
+    let genuine_pair = signed(&c.signer, &manifest, Vec::new());
+    let pairs_of = |pem: &str, pairs: usize, genuine: bool| -> Vec<u8> {
+        let sig = leaf_sk.sign(&manifest).expect("Ed25519 signs");
+        let mut entries = if genuine {
+            genuine_pair.clone()
+        } else {
+            vec![Entry::file("manifest.json", &manifest)]
+        };
+        for i in 0..pairs {
+            entries.push(Entry::file(&format!("signatures/maze{i}.sig"), &sig));
+            let mut e = Entry::file(&format!("signatures/maze{i}.pem"), pem.as_bytes());
+            e.method = 8;
+            entries.push(e);
+        }
+        entries.extend(payload());
+        Zip::new(entries).build()
+    };
+    let fat = maze_of("Attacker Maze CA", 2300, 0x7300)?;
+    c.add(
+        "chain-maze-fat-sixteen-times",
+        "limit_exceeded",
+        "16 pairs, each bundling 7 CAs with one name, distinct keys and 2,300 unknown extensions (about 38 KB each): over the 64-extension and 16 KiB certificate limits",
+        pairs_of(&fat, 16, false),
+    );
+    let lean = maze_of("Attacker Maze CA", 60, 0x7400)?;
+    c.add(
+        "chain-maze-at-the-limits-sixteen-times",
+        "untrusted_signer",
+        "16 pairs, each bundling 7 same-name CAs with 60 unknown extensions (just under the limit): path building stays within its budget",
+        pairs_of(&lean, 16, false),
+    );
+    let vendor_named = maze_of("DTEN Test Signing CA G2", 60, 0x7500)?;
+    c.add(
+        "chain-maze-named-like-the-vendor-sixteen-times",
+        "untrusted_signer",
+        "16 pairs of 7 CAs named like the vendor's Signing CA G2, so every one is a name match for the store's chain too",
+        pairs_of(&vendor_named, 16, false),
+    );
+    c.controls.push(Case {
+        file: "control-beside-fifteen-mazes.zip".into(),
+        kind: "",
+        attack: "none: the vendor's genuine pair, then 15 pairs of same-name CA mazes at the limits: still verified, within the package's budget".into(),
+        bytes: pairs_of(&vendor_named, 15, true),
+    });
     {
         // Hundreds of certificates: a chain of 300 CAs, each issued by the next.
         let (kp, _) = ed25519_key(40)?;
