@@ -61,12 +61,17 @@ pub struct TrustStore {
 /// not used for path building at all, and an explanation says so.
 ///
 /// This bounds the operator's trust, independently of the anchor
-/// certificate's own validity (which [`AnchorPolicy`] checks).
+/// certificate's own validity (which [`AnchorPolicy`] checks). Both bounds
+/// are inclusive, as an X.509 validity period's are: the window holds every
+/// second from `not_before` through `not_after`. A window whose `not_before`
+/// is later than its `not_after` holds no time at all (a trust policy file
+/// refuses one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AnchorWindow {
-    /// Trusted from this time on (inclusive); `None`: no lower bound.
+    /// Trusted from this second on (inclusive); `None`: no lower bound.
     pub not_before: Option<UnixTime>,
-    /// Trusted until this time (exclusive); `None`: no upper bound.
+    /// Trusted through this second (inclusive, the last second trusted);
+    /// `None`: no upper bound.
     pub not_after: Option<UnixTime>,
 }
 
@@ -79,7 +84,7 @@ impl AnchorWindow {
 
     /// Whether `time` is inside the window.
     pub fn contains(&self, time: UnixTime) -> bool {
-        self.not_before.is_none_or(|b| time >= b) && self.not_after.is_none_or(|a| time < a)
+        self.not_before.is_none_or(|b| time >= b) && self.not_after.is_none_or(|a| time <= a)
     }
 }
 

@@ -1355,7 +1355,7 @@ fn rotation_demo_three_ways_through_the_binary() {
     assert!(
         human
             .stdout
-            .contains("trust in it ended at 2027-04-01T00:00:00Z (the trust policy's not_after, the rotation deadline)"),
+            .contains("trust in it ended at 2027-03-31T23:59:59Z (the trust policy's not_after, the rotation deadline)"),
         "{human:?}"
     );
     let out = verify(&strings(&["--trust", ROTATION, "--at", AT, "--json", DEMO]));
