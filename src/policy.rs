@@ -600,12 +600,9 @@ fn anchor_window(
         not_before: not_before.map(|w| whole_seconds(w, Bound::NotBefore)),
         not_after: not_after.map(|w| whole_seconds(w, Bound::NotAfter)),
     };
-    if let (Some(b), Some(e), Some(wb), Some(we)) = (
-        not_before,
-        not_after,
-        window.not_before,
-        window.not_after,
-    ) {
+    if let (Some(b), Some(e), Some(wb), Some(we)) =
+        (not_before, not_after, window.not_before, window.not_after)
+    {
         if wb > we {
             let text = |w: &Option<toml::Spanned<When>>| {
                 w.as_ref().map(|w| w.get_ref().text()).unwrap_or_default()
@@ -796,9 +793,7 @@ fn directory_string(value: &x509_parser::der_parser::asn1_rs::Any<'_>) -> Result
                 return Err("a UniversalString whose length is not a multiple of 4".into());
             }
             data.chunks_exact(4)
-                .map(|c| {
-                    char::from_u32(c.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b)))
-                })
+                .map(|c| char::from_u32(c.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b))))
                 .collect::<Option<String>>()
                 .ok_or("a UniversalString with a value that is not a Unicode character")?
         }

@@ -1047,11 +1047,19 @@ fn pem_or_der<T: PemObject + From<Vec<u8>>>(
     Ok(items)
 }
 
-/// Certificates from PEM (any number) or one DER certificate.
+/// Certificates from PEM (any number) or one DER certificate. A file that
+/// also holds a private key is refused: a trust input needs none, and the
+/// key is to be taken as leaked.
 pub(crate) fn parse_certs(
     bytes: &[u8],
     source: &str,
 ) -> Result<Vec<CertificateDer<'static>>, Error> {
+    if let Some(found) = crate::signature::private_key_in(bytes) {
+        return Err(trust_input(
+            source,
+            format!("holds a private key ({found}), refused: certificate files need none; take the key as leaked to everyone who had this file, and if it belongs to a CA or signer you trust, have its certificate revoked and remove the key from the file"),
+        ));
+    }
     let certs: Vec<CertificateDer<'static>> = pem_or_der(bytes, source, "certificate")?;
     for (i, c) in certs.iter().enumerate() {
         if X509Certificate::from_der(c).is_err() {

@@ -178,7 +178,10 @@ fn date_time_not_after_is_exclusive_while_x509_not_after_is_inclusive() {
         verify_with(&format!("{G2}{day}\n"), &good_package()),
         "untrusted_signer",
     );
-    assert!(r.to_string().contains("ended at 2027-03-31T23:59:59Z"), "{r}");
+    assert!(
+        r.to_string().contains("ended at 2027-03-31T23:59:59Z"),
+        "{r}"
+    );
     // The library type says the same.
     let end = time("2027-05-01T12:00:00Z");
     let w = pkgverify::AnchorWindow {
@@ -492,16 +495,21 @@ fn signer_rules_cannot_see_bmp_t61_or_universal_string_subjects() {
     use rcgen::{DistinguishedName, DnType, DnValue};
     let o = "DTEN Test Vendor (example)";
     let cn = "DTEN Test Code Signing ECDSA P-256";
-    let encodings: Vec<(&str, fn(&str) -> DnValue)> = vec![
+    type Encode = fn(&str) -> DnValue;
+    let encodings: Vec<(&str, Encode)> = vec![
         ("UTF8String", |s| DnValue::Utf8String(s.into())),
         ("PrintableString", |s| {
             DnValue::PrintableString(PrintableString::try_from(s).unwrap())
         }),
-        ("IA5String", |s| DnValue::Ia5String(Ia5String::try_from(s).unwrap())),
+        ("IA5String", |s| {
+            DnValue::Ia5String(Ia5String::try_from(s).unwrap())
+        }),
         ("TeletexString", |s| {
             DnValue::TeletexString(TeletexString::try_from(s).unwrap())
         }),
-        ("BMPString", |s| DnValue::BmpString(BmpString::try_from(s).unwrap())),
+        ("BMPString", |s| {
+            DnValue::BmpString(BmpString::try_from(s).unwrap())
+        }),
         ("UniversalString", |s| {
             DnValue::UniversalString(UniversalString::try_from(s).unwrap())
         }),
@@ -562,13 +570,23 @@ fn undecidable_subject_strings_match_no_signer_rule() {
     // "its subject's O cannot be compared: ")
     let cases: &[(u8, &[u8], &str, &str)] = &[
         // T.61 beyond ASCII: Latin-1 to some readers, T.61 accents to others.
-        (T61, b"Fabrikam \xdcberwachung", "Fabrikam Überwachung", "TeletexString"),
+        (
+            T61,
+            b"Fabrikam \xdcberwachung",
+            "Fabrikam Überwachung",
+            "TeletexString",
+        ),
         // T.61 has no `$` where ASCII has it.
         (T61, b"Vendor $", "Vendor $", "TeletexString"),
         (BMP, &[0x00, 0x41, 0xd8, 0x00], "A", "surrogate"),
         (BMP, &[0x00, 0x41, 0x00], "A", "odd length"),
         (UTF8, &[0x41, 0xff], "A", "not UTF-8"),
-        (UTF8, b"DTEN\x00evil", "DTEN\\u0000evil", "control characters"),
+        (
+            UTF8,
+            b"DTEN\x00evil",
+            "DTEN\\u0000evil",
+            "control characters",
+        ),
     ];
     for (tag, value, rule_o, why) in cases {
         rule_refuses(
@@ -631,7 +649,10 @@ fn any_one_of_several_o_or_cn_attributes_satisfies_a_signer_rule() {
         .signer
         .clone()
         .unwrap();
-    let pin = format!("{G2}[[signers]]\nsha256 = \"{}\"\n", signer.public_key_sha256);
+    let pin = format!(
+        "{G2}[[signers]]\nsha256 = \"{}\"\n",
+        signer.public_key_sha256
+    );
     assert_ok(verify_with(&pin, &bytes));
 }
 

@@ -460,11 +460,17 @@ pub fn rsa2048_signature(
     encoding: &'static dyn ring::signature::RsaEncoding,
 ) -> Vec<u8> {
     use rustls_pki_types::pem::PemObject;
-    let der = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_file(pki("signer-rsa2048.key")).unwrap();
+    let der =
+        rustls_pki_types::PrivatePkcs8KeyDer::from_pem_file(pki("signer-rsa2048.key")).unwrap();
     let key = ring::signature::RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()).unwrap();
     let mut out = vec![0; key.public().modulus_len()];
-    key.sign(encoding, &ring::rand::SystemRandom::new(), message, &mut out)
-        .unwrap();
+    key.sign(
+        encoding,
+        &ring::rand::SystemRandom::new(),
+        message,
+        &mut out,
+    )
+    .unwrap();
     out
 }
 
@@ -523,8 +529,11 @@ pub mod der {
     pub const T61: u8 = 0x14;
     pub const BMP: u8 = 0x1e;
 
-    /// A Name: RDNs, each a set of (attribute OID, string tag, value bytes).
-    pub fn name(rdns: &[&[(&[u8], u8, &[u8])]]) -> Vec<u8> {
+    /// One attribute of a Name: (attribute OID, string tag, value bytes).
+    pub type Attr<'a> = (&'a [u8], u8, &'a [u8]);
+
+    /// A Name: RDNs, each a set of attributes.
+    pub fn name(rdns: &[&[Attr<'_>]]) -> Vec<u8> {
         seq(&rdns
             .iter()
             .map(|rdn| {
