@@ -102,15 +102,19 @@ impl SignerRule {
         Self::default()
     }
 
-    /// The subject must have an organization (O) equal to `o`.
+    /// The subject must have one organization (O) attribute, alone in its
+    /// RDN, equal to `o` once decoded; a subject with several O attributes
+    /// matches no such rule (see `docs/REPORT.md`, `[[signers]]`).
     #[must_use]
     pub fn organization(mut self, o: impl Into<String>) -> Self {
         self.organization = Some(o.into());
         self
     }
 
-    /// The subject must have a common name (CN) matching `pattern`, in which
-    /// `*` stands for any run of characters (`"DTEN * Code Signing *"`).
+    /// The subject must have one common name (CN) attribute, alone in its
+    /// RDN, matching `pattern`, in which `*` stands for any run of characters
+    /// (`"DTEN * Code Signing *"`); as for [`SignerRule::organization`],
+    /// several CN attributes match no such rule.
     #[must_use]
     pub fn common_name(mut self, pattern: impl Into<String>) -> Self {
         self.common_name = Some(pattern.into());

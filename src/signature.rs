@@ -203,35 +203,48 @@ fn unlisted_key(signer_der: &[u8]) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
-/// A private key found in a file that should hold only certificates.
+/// A private key found in a file that should hold none.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PrivateKeyFound {
-    /// The PEM label (`EC PRIVATE KEY`, ...), when it is short and only ASCII
-    /// letters, digits, spaces and hyphens; `None` for a DER key or an odd
-    /// label. Never key material.
-    pub(crate) label: Option<String>,
+pub(crate) enum PrivateKeyFound {
+    /// A PEM block with this label (`EC PRIVATE KEY`, ...), shown when it is
+    /// short and only ASCII letters, digits, spaces and hyphens. Never key
+    /// material.
+    Pem(Option<String>),
+    /// A DER PKCS#8, PKCS#1 or SEC1 private key.
+    Der,
 }
 
 impl std::fmt::Display for PrivateKeyFound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.label {
-            Some(l) => write!(f, "a \"-----BEGIN {l}-----\" block"),
-            None => f.write_str("a DER private key"),
+        match self {
+            Self::Pem(Some(l)) => write!(f, "a \"-----BEGIN {l}-----\" block"),
+            Self::Pem(None) => f.write_str("a PEM private-key block"),
+            Self::Der => f.write_str("a DER private key"),
         }
     }
 }
 
-/// Whether `bytes` (a `.pem` in a package, or a trust input) hold a private
-/// key: a PEM block whose BEGIN line names a private key (`PRIVATE KEY`,
-/// `ENCRYPTED PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`, `OPENSSH
-/// PRIVATE KEY`, ..., in any case), or, for bytes with no PEM block at all, a
-/// DER PKCS#8, PKCS#1 or SEC1 private key.
+/// Whether a certificate file (a package's `.pem`, or a trust input) holds a
+/// private key: a PEM private-key block ([`pem_private_key`]), or, when it
+/// has no PEM block at all, a DER PKCS#8, PKCS#1 or SEC1 key (never
+/// mistaken for a DER certificate, whose first field is a SEQUENCE).
 pub(crate) fn private_key_in(bytes: &[u8]) -> Option<PrivateKeyFound> {
+    if let Some(found) = pem_private_key(bytes) {
+        return Some(found);
+    }
+    let pem = find(bytes, b"-----BEGIN").is_some();
+    (!pem && rustls_pki_types::PrivateKeyDer::try_from(bytes).is_ok())
+        .then_some(PrivateKeyFound::Der)
+}
+
+/// A PEM block in `bytes` whose BEGIN line names a private key (`PRIVATE
+/// KEY`, `ENCRYPTED PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`,
+/// `OPENSSH PRIVATE KEY`, ..., in any case). Unlike the DER test this cannot
+/// fire by chance on random bytes, so it also suits a `.sig`.
+pub(crate) fn pem_private_key(bytes: &[u8]) -> Option<PrivateKeyFound> {
     const BEGIN: &[u8] = b"-----BEGIN";
-    let mut pem = false;
     let mut rest = bytes;
     while let Some(at) = find(rest, BEGIN) {
-        pem = true;
         let after = rest.get(at + BEGIN.len()..).unwrap_or_default();
         // A BEGIN line is short; looking further would make a file of
         // repeated BEGINs quadratic.
@@ -251,12 +264,9 @@ pub(crate) fn private_key_in(bytes: &[u8]) -> Option<PrivateKeyFound> {
                             .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-')
                 })
                 .map(str::to_owned);
-            return Some(PrivateKeyFound { label });
+            return Some(PrivateKeyFound::Pem(label));
         }
         rest = after;
-    }
-    if !pem && rustls_pki_types::PrivateKeyDer::try_from(bytes).is_ok() {
-        return Some(PrivateKeyFound { label: None });
     }
     None
 }

@@ -500,8 +500,13 @@ impl Verifier {
         let result = (|| {
             // A signing key shipped with the package: refuse before anything
             // else is read from it, and never show its material.
-            for (entry, bytes) in [(".pem", pem), (".sig", sig)] {
-                if let Some(found) = signature::private_key_in(bytes) {
+            // (A .sig is random-looking bytes: only a PEM block counts there.)
+            let found = [
+                (".pem", signature::private_key_in(pem)),
+                (".sig", signature::pem_private_key(sig)),
+            ];
+            for (entry, found) in found {
+                if let Some(found) = found {
                     return Err(Error::PrivateKeyInPackage {
                         signature: name.to_owned(),
                         entry: format!("signatures/{name}{entry}"),

@@ -512,6 +512,13 @@ fn a_pem_that_also_holds_a_private_key_verifies_silently() {
         let r = assert_kind(verify_g2(&bytes), "private_key_in_package");
         assert_no_key_material(&r.to_string());
     }
+    // A key in the .sig (a PEM block: raw signature bytes are not sniffed as DER).
+    let bytes = package_with_pairs(|m| {
+        let (name, _, chain) = pair("signer-p256", m);
+        vec![(name, read(pki("signer-p256.key")), chain)]
+    });
+    let r = assert_kind(verify_g2(&bytes), "private_key_in_package");
+    assert_eq!(r.error().path(), Some("signatures/signer-p256.sig"));
     // A leaked key outranks another fatal signature.
     let (key, _) = signer("signer-p384");
     let (_, chain) = signer("signer-p256");
