@@ -225,6 +225,7 @@ fn print_human(report: &Report) {
             SignatureStatus::Trusted => "trusted",
             SignatureStatus::Untrusted => "untrusted",
             SignatureStatus::Invalid => "INVALID",
+            SignatureStatus::Unsupported => "unsupported",
         };
         let alg = s.algorithm.map(|a| format!(" ({a})")).unwrap_or_default();
         println!("  signature \"{}\"{alg}: {status}", Escaped(&s.name));

@@ -103,6 +103,37 @@ pub enum Error {
         /// Why it does not verify.
         problem: String,
     },
+    /// A signature pair's `.pem` (or `.sig`) holds a private key: whoever
+    /// built the package shipped a signing key with it. Fatal: the key must be
+    /// taken as leaked, and anything it signed as forgeable.
+    #[error("{entry:?} holds a private key ({found}): the vendor's signing key has leaked with this package; do not install it, and contact the vendor (the key must be revoked and the package signed again with a new one)")]
+    PrivateKeyInPackage {
+        /// The signature name (the `NAME` of `signatures/NAME.pem`).
+        signature: String,
+        /// The entry that holds it.
+        entry: String,
+        /// What was found: the PEM block's label, never the key itself.
+        found: String,
+    },
+    /// A signature in an algorithm format 1 does not list (a P-521 key, RSA
+    /// with SHA-512, ...). Not fatal, and it never counts toward trust or a
+    /// threshold: a signature's status is then `unsupported`.
+    #[error("signature {signature:?} is in an algorithm this verifier does not support ({algorithm}): {problem}; it does not count toward trust")]
+    SignatureUnsupported {
+        /// The signature name.
+        signature: String,
+        /// The algorithm or key type, e.g. `ecdsa-p521`, `rsa-pkcs1-sha512`.
+        algorithm: String,
+        /// How it was recognised.
+        problem: String,
+    },
+    /// Every signature is in an algorithm format 1 does not list: nothing this
+    /// verifier can check vouches for the manifest. Kind `signature_invalid`.
+    #[error("no signature is in an algorithm this verifier supports ({}): a newer verifier may be needed; do not install the package until one verifies it", unsupported_list(signatures))]
+    NoSupportedSignature {
+        /// Each signature's name and its algorithm or key type.
+        signatures: Vec<(String, String)>,
+    },
     /// The signer does not chain to a trust anchor.
     #[error("signature \"{signature}\": signer \"{signer}\" is not trusted: {explanation}")]
     UntrustedSigner {
@@ -286,7 +317,11 @@ impl Error {
             Self::ManifestInvalid { .. } => "manifest_invalid",
             Self::MisplacedEntry { .. } => "misplaced_entry",
             Self::SignatureMissing { .. } => "signature_missing",
-            Self::SignatureInvalid { .. } => "signature_invalid",
+            Self::SignatureInvalid { .. } | Self::NoSupportedSignature { .. } => {
+                "signature_invalid"
+            }
+            Self::PrivateKeyInPackage { .. } => "private_key_in_package",
+            Self::SignatureUnsupported { .. } => "signature_unsupported",
             Self::UntrustedSigner { .. } => "untrusted_signer",
             Self::CertificateExpired { .. } => "certificate_expired",
             Self::CertificateNotYetValid { .. } => "certificate_not_yet_valid",
@@ -318,9 +353,9 @@ impl Error {
             | Self::SizeMismatch { path, .. }
             | Self::DigestMismatch { path, .. }
             | Self::ModeMismatch { path, .. } => Some(path),
-            Self::UnsupportedEntry { entry, .. } | Self::MisplacedEntry { entry, .. } => {
-                Some(entry)
-            }
+            Self::UnsupportedEntry { entry, .. }
+            | Self::MisplacedEntry { entry, .. }
+            | Self::PrivateKeyInPackage { entry, .. } => Some(entry),
             _ => None,
         }
     }
@@ -329,6 +364,8 @@ impl Error {
     pub fn signature(&self) -> Option<&str> {
         match self {
             Self::SignatureInvalid { signature, .. }
+            | Self::PrivateKeyInPackage { signature, .. }
+            | Self::SignatureUnsupported { signature, .. }
             | Self::UntrustedSigner { signature, .. }
             | Self::CertificateExpired { signature, .. }
             | Self::CertificateNotYetValid { signature, .. }
@@ -621,6 +658,14 @@ fn missing_message(signature: &Option<String>) -> String {
         ),
         None => "the package has no signature (signatures/NAME.sig + signatures/NAME.pem)".into(),
     }
+}
+
+fn unsupported_list(signatures: &[(String, String)]) -> String {
+    signatures
+        .iter()
+        .map(|(name, algorithm)| format!("{name:?}: {algorithm}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn fmt_mode(mode: Option<u32>) -> String {

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use rustls_pki_types::UnixTime;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use x509_parser::oid_registry::{Oid, OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::chain::{Usage, ValidatedChain};
@@ -101,15 +102,19 @@ impl SignerRule {
         Self::default()
     }
 
-    /// The subject must have an organization (O) equal to `o`.
+    /// The subject must have one organization (O) attribute, alone in its
+    /// RDN, equal to `o` once decoded; a subject with several O attributes
+    /// matches no such rule (see `docs/REPORT.md`, `[[signers]]`).
     #[must_use]
     pub fn organization(mut self, o: impl Into<String>) -> Self {
         self.organization = Some(o.into());
         self
     }
 
-    /// The subject must have a common name (CN) matching `pattern`, in which
-    /// `*` stands for any run of characters (`"DTEN * Code Signing *"`).
+    /// The subject must have one common name (CN) attribute, alone in its
+    /// RDN, matching `pattern`, in which `*` stands for any run of characters
+    /// (`"DTEN * Code Signing *"`); as for [`SignerRule::organization`],
+    /// several CN attributes match no such rule.
     #[must_use]
     pub fn common_name(mut self, pattern: impl Into<String>) -> Self {
         self.common_name = Some(pattern.into());
@@ -123,14 +128,18 @@ impl SignerRule {
         self
     }
 
+    /// Whether the signer matches every field given. An O or CN rule
+    /// compares the subject's one O (or CN) attribute, decoded: a subject with
+    /// none, with several, with it inside a multi-valued RDN or with a value
+    /// that cannot be decoded unambiguously matches no such rule.
     fn matches(&self, signer: &Signer) -> bool {
         self.organization
             .as_ref()
-            .is_none_or(|o| signer.organizations.iter().any(|s| s == o))
+            .is_none_or(|o| signer.organization.value() == Some(o.as_str()))
             && self
                 .common_name
                 .as_ref()
-                .is_none_or(|p| signer.common_names.iter().any(|cn| glob(p, cn)))
+                .is_none_or(|p| signer.common_name.value().is_some_and(|cn| glob(p, cn)))
             && self.sha256.is_none_or(|f| signer.matches(f))
     }
 
@@ -341,10 +350,10 @@ impl Policy {
                 )
             })
         };
-        let when = |w: &Option<toml::Spanned<When>>, end_of_day: bool| -> Result<_, Error> {
+        let when = |w: &Option<toml::Spanned<When>>, bound: Bound| -> Result<_, Error> {
             w.as_ref()
                 .map(|w| {
-                    w.get_ref().unix(end_of_day).ok_or_else(|| {
+                    w.get_ref().instant(bound).ok_or_else(|| {
                         bad(
                             Some(w.span()),
                             format!(
@@ -364,10 +373,12 @@ impl Policy {
             ));
         }
         for a in &file.anchors {
-            let window = AnchorWindow {
-                not_before: when(&a.not_before, false)?,
-                not_after: when(&a.not_after, true)?,
-            };
+            let window = anchor_window(
+                a,
+                when(&a.not_before, Bound::NotBefore)?,
+                when(&a.not_after, Bound::NotAfter)?,
+            )
+            .map_err(|(span, problem)| bad(span, problem))?;
             let bytes = read(&a.file)?;
             trust
                 .add_anchors_within(&bytes, &a.name, window)
@@ -550,8 +561,27 @@ impl Policy {
         }
         if !self.signers.is_empty() && !self.signers.iter().any(|r| r.matches(signer)) {
             let rules: Vec<String> = self.signers.iter().map(SignerRule::describe).collect();
+            // Why a subject field some rule looks at could not be compared at all.
+            let mut unusable = Vec::new();
+            for (used, name, attr) in [
+                (
+                    self.signers.iter().any(|r| r.organization.is_some()),
+                    "O",
+                    &signer.organization,
+                ),
+                (
+                    self.signers.iter().any(|r| r.common_name.is_some()),
+                    "CN",
+                    &signer.common_name,
+                ),
+            ] {
+                if let (true, Some(why)) = (used, attr.unusable(name)) {
+                    unusable.push(why);
+                }
+            }
+            let unusable: String = unusable.iter().map(|u| format!("; {u}")).collect();
             return Err(not_allowed(format!(
-                "it matches none of the allowed signers ({}); its key is {}",
+                "it matches none of the allowed signers ({}){unusable}; its key is {}",
                 rules.join("; "),
                 signer
                     .key
@@ -560,6 +590,44 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// An anchor's trust window from its exact bounds, at whole seconds (see
+/// [`whole_seconds`]); an empty window is an error (the span to blame and
+/// why), not an anchor silently never trusted.
+fn anchor_window(
+    a: &AnchorSpec,
+    not_before: Option<Instant>,
+    not_after: Option<Instant>,
+) -> Result<AnchorWindow, (Option<std::ops::Range<usize>>, String)> {
+    let window = AnchorWindow {
+        not_before: not_before.map(|w| whole_seconds(w, Bound::NotBefore)),
+        not_after: not_after.map(|w| whole_seconds(w, Bound::NotAfter)),
+    };
+    if let (Some(b), Some(e), Some(wb), Some(we)) =
+        (not_before, not_after, window.not_before, window.not_after)
+    {
+        if wb > we {
+            let text = |w: &Option<toml::Spanned<When>>| {
+                w.as_ref().map(|w| w.get_ref().text()).unwrap_or_default()
+            };
+            let why = if b > e {
+                "is later than"
+            } else {
+                "leaves no whole second before"
+            };
+            return Err((
+                a.not_before.as_ref().map(toml::Spanned::span),
+                format!(
+                    "anchor {:?}: not_before {} {why} not_after {}, so the anchor would never be trusted",
+                    a.name,
+                    text(&a.not_before),
+                    text(&a.not_after)
+                ),
+            ));
+        }
+    }
+    Ok(window)
 }
 
 /// Every algorithm, for names in a policy file.
@@ -574,8 +642,8 @@ const ALGORITHMS: &[Algorithm] = &[
 /// A certificate on a validated path, as the policy looks at it.
 struct Signer {
     subject: String,
-    organizations: Vec<String>,
-    common_names: Vec<String>,
+    organization: Attribute,
+    common_name: Attribute,
     cert: Fingerprint,
     key: Option<Fingerprint>,
 }
@@ -583,24 +651,18 @@ struct Signer {
 impl Signer {
     fn read(der: &[u8]) -> Self {
         let parsed = X509Certificate::from_der(der).ok().map(|(_, c)| c);
-        let attrs = |f: fn(&x509_parser::x509::X509Name<'_>) -> Vec<String>| {
-            parsed.as_ref().map(|c| f(c.subject())).unwrap_or_default()
+        let attribute = |oid: &Oid<'_>| {
+            parsed
+                .as_ref()
+                .map_or(Attribute::Missing, |c| Attribute::read(c.subject(), oid))
         };
         Self {
             subject: parsed.as_ref().map_or_else(
                 || "(unparsable certificate)".into(),
                 |c| c.subject().to_string(),
             ),
-            organizations: attrs(|n| {
-                n.iter_organization()
-                    .filter_map(|a| a.as_str().ok().map(str::to_owned))
-                    .collect()
-            }),
-            common_names: attrs(|n| {
-                n.iter_common_name()
-                    .filter_map(|a| a.as_str().ok().map(str::to_owned))
-                    .collect()
-            }),
+            organization: attribute(&OID_X509_ORGANIZATION_NAME),
+            common_name: attribute(&OID_X509_COMMON_NAME),
             cert: Fingerprint::of_certificate(der),
             key: parsed
                 .as_ref()
@@ -611,6 +673,145 @@ impl Signer {
     fn matches(&self, f: Fingerprint) -> bool {
         self.cert == f || self.key == Some(f)
     }
+}
+
+/// One subject attribute type (O or CN) as signer rules compare it: its one
+/// decoded value, or why there is none to compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Attribute {
+    /// Exactly one such attribute, alone in its RDN, decoded.
+    One(String),
+    /// The subject has none.
+    Missing,
+    /// The subject has this many: a rule matched by any one of them would let
+    /// a CA's customer add the vendor's O beside its own.
+    Several(usize),
+    /// The only one shares a multi-valued RDN with other attributes.
+    MultiValued,
+    /// Its value cannot be decoded unambiguously (why).
+    Undecodable(String),
+}
+
+impl Attribute {
+    /// Reads the attributes of type `oid` in `name`.
+    fn read(name: &x509_parser::x509::X509Name<'_>, oid: &Oid<'_>) -> Self {
+        let mut found = 0usize;
+        let mut multi_valued = false;
+        let mut value = None;
+        for rdn in name.iter() {
+            let members = rdn.iter().count();
+            for attr in rdn.iter().filter(|a| a.attr_type() == oid) {
+                found += 1;
+                multi_valued |= members > 1;
+                value = Some(directory_string(attr.attr_value()));
+            }
+        }
+        match (found, value) {
+            (0, _) | (_, None) => Self::Missing,
+            (1, _) if multi_valued => Self::MultiValued,
+            (1, Some(Ok(v))) => Self::One(v),
+            (1, Some(Err(why))) => Self::Undecodable(why),
+            (n, _) => Self::Several(n),
+        }
+    }
+
+    /// The value a rule compares, if there is exactly one usable.
+    fn value(&self) -> Option<&str> {
+        match self {
+            Self::One(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Why no rule on this attribute (`name`: O or CN) can match, if none can.
+    fn unusable(&self, name: &str) -> Option<String> {
+        Some(match self {
+            Self::One(_) => return None,
+            Self::Missing => format!("its subject has no {name}"),
+            Self::Several(n) => format!(
+                "its subject has {n} {name} attributes, so no rule on {name} can match (a rule compares the one {name})"
+            ),
+            Self::MultiValued => format!(
+                "its subject's {name} is in a multi-valued RDN, so no rule on {name} can match"
+            ),
+            Self::Undecodable(why) => format!(
+                "its subject's {name} cannot be compared: {why}"
+            ),
+        })
+    }
+}
+
+/// Decodes an X.520 DirectoryString (or IA5String) attribute value, refusing
+/// any value that two readers could decode differently.
+///
+/// UTF8String must be UTF-8; PrintableString and IA5String ASCII (the
+/// narrower PrintableString set is not enforced: CAs put `&` or `*` in it);
+/// BMPString is UCS-2, big-endian, without surrogates; UniversalString is
+/// UCS-4, big-endian. TeletexString (T.61) is accepted only in printable ASCII
+/// without ``# $ \ ^ ` { } ~``, the characters T.61 lacks or puts elsewhere:
+/// readers decode the rest of T.61 differently (as Latin-1, as T.61 with
+/// combining accents), so any other byte is refused rather than guessed. Any
+/// other string type, a non-universal or constructed encoding, and any
+/// control character are refused.
+fn directory_string(value: &x509_parser::der_parser::asn1_rs::Any<'_>) -> Result<String, String> {
+    use x509_parser::der_parser::asn1_rs::{Class, Tag};
+    let data = value.data;
+    if value.class() != Class::Universal || value.header.is_constructed() {
+        return Err("it is not a primitive universal string".into());
+    }
+    let text = match value.tag() {
+        Tag::Utf8String => std::str::from_utf8(data)
+            .map(str::to_owned)
+            .map_err(|_| "a UTF8String that is not UTF-8".to_owned())?,
+        Tag::PrintableString | Tag::Ia5String => {
+            if !data.is_ascii() {
+                return Err("a PrintableString or IA5String with bytes that are not ASCII".into());
+            }
+            data.iter().map(|b| char::from(*b)).collect()
+        }
+        Tag::T61String => {
+            let shared = |b: &u8| {
+                (0x20..=0x7e).contains(b)
+                    && !matches!(b, b'#' | b'$' | b'\\' | b'^' | b'`' | b'{' | b'}' | b'~')
+            };
+            if !data.iter().all(shared) {
+                return Err("a TeletexString (T.61) with characters outside printable ASCII, or ones T.61 reads differently (# $ \\ ^ ` { } ~): readers decode them differently".into());
+            }
+            data.iter().map(|b| char::from(*b)).collect()
+        }
+        Tag::BmpString => {
+            if data.len() % 2 != 0 {
+                return Err("a BMPString of odd length".into());
+            }
+            data.chunks_exact(2)
+                .map(|c| {
+                    c.first()
+                        .zip(c.get(1))
+                        .and_then(|(hi, lo)| char::from_u32(u32::from(*hi) << 8 | u32::from(*lo)))
+                })
+                .collect::<Option<String>>()
+                .ok_or("a BMPString with a surrogate code unit (UCS-2 has none)")?
+        }
+        Tag::UniversalString => {
+            if data.len() % 4 != 0 {
+                return Err("a UniversalString whose length is not a multiple of 4".into());
+            }
+            data.chunks_exact(4)
+                .map(|c| char::from_u32(c.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b))))
+                .collect::<Option<String>>()
+                .ok_or("a UniversalString with a value that is not a Unicode character")?
+        }
+        other => {
+            return Err(format!(
+                "it is encoded as ASN.1 tag {}, not one of the DirectoryString types",
+                other.0
+            ))
+        }
+    };
+    if text.chars().any(char::is_control) {
+        return Err("it holds control characters".into());
+    }
+    Ok(text)
 }
 
 /// `*` matches any run of characters (including none); everything else literally.
@@ -697,7 +898,18 @@ enum When {
     Text(String),
 }
 
+/// Which end of an anchor window a [`When`] sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    NotBefore,
+    NotAfter,
+}
+
+/// An exact instant: seconds since the epoch and nanoseconds.
+type Instant = (u64, u32);
+
 impl When {
+    /// As written, for messages.
     fn text(&self) -> String {
         match self {
             Self::Native(d) => d.to_string(),
@@ -705,20 +917,52 @@ impl When {
         }
     }
 
-    /// A date alone is the start of that day (UTC), or with `end_of_day` the
-    /// start of the next, so `not_after = 2027-03-31` trusts through that day.
-    fn unix(&self, end_of_day: bool) -> Option<UnixTime> {
+    /// The exact instant this bound stands for. A date alone is its whole
+    /// day (UTC): its first instant as not_before, its last as not_after. A
+    /// leap second (`23:59:60`, at the end of a month UTC) is the last instant
+    /// of its minute. `None` unless it is a date or an RFC 3339 date-time with
+    /// an offset, from 1970 on.
+    fn instant(&self, bound: Bound) -> Option<Instant> {
         let text = match self {
-            Self::Native(d) => d.to_string(),
+            Self::Native(d) => match (&d.date, &d.time, &d.offset) {
+                (Some(_), None, None) => d.to_string(),
+                (Some(date), Some(t), Some(offset)) => format!(
+                    "{date}T{:02}:{:02}:{:02}.{:09}{offset}",
+                    t.hour,
+                    t.minute,
+                    t.second.unwrap_or(0),
+                    t.nanosecond.unwrap_or(0)
+                ),
+                _ => return None,
+            },
             Self::Text(s) => s.clone(),
         };
-        if text.len() == 10 {
-            let start = crate::parse_rfc3339(&format!("{text}T00:00:00Z"))?;
-            let extra = if end_of_day { 86_400 } else { 0 };
-            return Some(UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-                start.as_secs() + extra,
-            )));
-        }
-        crate::parse_rfc3339(&text)
+        let text = if text.len() == 10 {
+            let time = match bound {
+                Bound::NotBefore => "00:00:00",
+                Bound::NotAfter => "23:59:59.999999999",
+            };
+            format!("{text}T{time}Z")
+        } else {
+            text
+        };
+        // The parser reads a leap second 23:59:60 as 23:59:59.999999999, the
+        // end of that minute, and refuses one anywhere but at a month's end.
+        let t = time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+            .ok()?;
+        Some((u64::try_from(t.unix_timestamp()).ok()?, t.nanosecond()))
     }
+}
+
+/// The window bound at whole seconds, the verification time's precision:
+/// every whole second inside the written bound is kept and none outside it
+/// let in. `not_before` rounds up to the next whole second; `not_after`, the
+/// last second trusted (inclusive, as X.509's notAfter), rounds down, so
+/// `not_after = 2027-03-31T23:59:59.5Z` still trusts 23:59:59.
+fn whole_seconds((secs, nanos): Instant, bound: Bound) -> UnixTime {
+    let secs = match bound {
+        Bound::NotBefore if nanos > 0 => secs.saturating_add(1),
+        _ => secs,
+    };
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs))
 }

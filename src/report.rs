@@ -17,6 +17,10 @@ pub enum SignatureStatus {
     Untrusted,
     /// The bytes do not verify, or the certificate file is unusable; fatal.
     Invalid,
+    /// In an algorithm format 1 does not list (a P-521 key, RSA with
+    /// SHA-512, ...): never counts toward trust or a threshold, and does not
+    /// fail a package that other signatures carry.
+    Unsupported,
 }
 
 /// A failure as reports show it.

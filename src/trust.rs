@@ -50,12 +50,17 @@ pub struct TrustStore {
 /// not used for path building at all, and an explanation says so.
 ///
 /// This bounds the operator's trust, independently of the anchor
-/// certificate's own validity (which [`AnchorPolicy`] checks).
+/// certificate's own validity (which [`AnchorPolicy`] checks). Both bounds
+/// are inclusive, as an X.509 validity period's are: the window holds every
+/// second from `not_before` through `not_after`. A window whose `not_before`
+/// is later than its `not_after` holds no time at all (a trust policy file
+/// refuses one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AnchorWindow {
-    /// Trusted from this time on (inclusive); `None`: no lower bound.
+    /// Trusted from this second on (inclusive); `None`: no lower bound.
     pub not_before: Option<UnixTime>,
-    /// Trusted until this time (exclusive); `None`: no upper bound.
+    /// Trusted through this second (inclusive, the last second trusted);
+    /// `None`: no upper bound.
     pub not_after: Option<UnixTime>,
 }
 
@@ -68,7 +73,7 @@ impl AnchorWindow {
 
     /// Whether `time` is inside the window.
     pub fn contains(&self, time: UnixTime) -> bool {
-        self.not_before.is_none_or(|b| time >= b) && self.not_after.is_none_or(|a| time < a)
+        self.not_before.is_none_or(|b| time >= b) && self.not_after.is_none_or(|a| time <= a)
     }
 }
 
@@ -975,11 +980,19 @@ fn pem_or_der<T: PemObject + From<Vec<u8>>>(
     Ok(items)
 }
 
-/// Certificates from PEM (any number) or one DER certificate.
+/// Certificates from PEM (any number) or one DER certificate. A file that
+/// also holds a private key is refused: a trust input needs none, and the
+/// key is to be taken as leaked.
 pub(crate) fn parse_certs(
     bytes: &[u8],
     source: &str,
 ) -> Result<Vec<CertificateDer<'static>>, Error> {
+    if let Some(found) = crate::signature::private_key_in(bytes) {
+        return Err(trust_input(
+            source,
+            format!("holds a private key ({found}), refused: certificate files need none; take the key as leaked to everyone who had this file, and if it belongs to a CA or signer you trust, have its certificate revoked and remove the key from the file"),
+        ));
+    }
     let certs: Vec<CertificateDer<'static>> = pem_or_der(bytes, source, "certificate")?;
     for (i, c) in certs.iter().enumerate() {
         if X509Certificate::from_der(c).is_err() {

@@ -18,7 +18,7 @@ use crate::limits::Limits;
 use crate::manifest::{FileEntry, Manifest, PackageInfo};
 use crate::policy::Policy;
 use crate::report::{Problem, SignatureReport, SignatureStatus};
-use crate::signature;
+use crate::signature::{self, Checked, Unlisted};
 use crate::trust::{self, CertInfo, TrustStore};
 
 /// Verifies packages against one trust store at one time.
@@ -432,11 +432,22 @@ impl Verifier {
                 },
             }
         });
+        let mut unsupported = Vec::new();
         for (report, error) in outcomes {
             match (report.status, error) {
                 (SignatureStatus::Trusted, _) => trusted = true,
                 (SignatureStatus::Invalid, Some(e)) => {
-                    invalid.get_or_insert(e);
+                    // A leaked signing key outranks every other fatal problem.
+                    let leak = |e: &Error| matches!(e, Error::PrivateKeyInPackage { .. });
+                    if invalid.as_ref().is_none_or(|i| leak(&e) && !leak(i)) {
+                        invalid = Some(e);
+                    }
+                }
+                // Never counts, never fatal; only when nothing else is left does it say why.
+                (SignatureStatus::Unsupported, Some(e)) => {
+                    if let Error::SignatureUnsupported { algorithm, .. } = e {
+                        unsupported.push((report.name, algorithm));
+                    }
                 }
                 (_, Some(e)) => {
                     if best_untrusted.as_ref().is_none_or(|b| rank(&e) > rank(b)) {
@@ -450,9 +461,13 @@ impl Verifier {
             return Err(reject(e));
         }
         if !trusted {
-            return Err(reject(
-                best_untrusted.unwrap_or(Error::SignatureMissing { signature: None }),
-            ));
+            return Err(reject(match best_untrusted {
+                Some(e) => e,
+                None if !unsupported.is_empty() => Error::NoSupportedSignature {
+                    signatures: unsupported,
+                },
+                None => Error::SignatureMissing { signature: None },
+            }));
         }
         if let Some(e) = threshold {
             return Err(reject(e));
@@ -486,6 +501,22 @@ impl Verifier {
             problem,
         };
         let result = (|| {
+            // A signing key shipped with the package: refuse before anything
+            // else is read from it, and never show its material.
+            // (A .sig is random-looking bytes: only a PEM block counts there.)
+            let found = [
+                (".pem", signature::private_key_in(pem)),
+                (".sig", signature::pem_private_key(sig)),
+            ];
+            for (entry, found) in found {
+                if let Some(found) = found {
+                    return Err(Error::PrivateKeyInPackage {
+                        signature: name.to_owned(),
+                        entry: format!("signatures/{name}{entry}"),
+                        found: found.to_string(),
+                    });
+                }
+            }
             let certs = trust::parse_certs(pem, &format!("signatures/{name}.pem"))
                 .map_err(|e| invalid(e.to_string()))?;
             if certs.len() > self.limits.max_bundled_certificates {
@@ -525,7 +556,29 @@ impl Verifier {
             report.signer = CertInfo::from_der(signer);
             let ee = webpki::EndEntityCert::try_from(signer)
                 .map_err(|e| invalid(format!("the signer certificate cannot be parsed ({e})")))?;
-            let alg = signature::verify(&ee, manifest, sig).map_err(|p| invalid(p.into()))?;
+            let alg = match signature::verify(&ee, signer, manifest, sig) {
+                Checked::Verified(alg) => alg,
+                Checked::Invalid(problem) => return Err(invalid(problem.into())),
+                // Not checked further: it cannot count, so its chain is not built.
+                Checked::Unsupported(how) => {
+                    report.status = SignatureStatus::Unsupported;
+                    let (algorithm, problem) = match how {
+                        Unlisted::Key(k) => (
+                            k,
+                            "the signer's key is of a type format 1 does not list, so the signature cannot be checked",
+                        ),
+                        Unlisted::Verified(a) => (
+                            a,
+                            "the bytes verify with this algorithm over the signer's key, but format 1 does not list it",
+                        ),
+                    };
+                    return Err(Error::SignatureUnsupported {
+                        signature: name.to_owned(),
+                        algorithm: algorithm.into(),
+                        problem: problem.into(),
+                    });
+                }
+            };
             report.algorithm = Some(alg.name());
             report.status = SignatureStatus::Untrusted;
             let (offered, withheld) = if self.policy.uses_package_intermediates() {

@@ -1355,7 +1355,7 @@ fn rotation_demo_three_ways_through_the_binary() {
     assert!(
         human
             .stdout
-            .contains("trust in it ended at 2027-04-01T00:00:00Z (the trust policy's not_after, the rotation deadline)"),
+            .contains("trust in it ended at 2027-03-31T23:59:59Z (the trust policy's not_after, the rotation deadline)"),
         "{human:?}"
     );
     let out = verify(&strings(&["--trust", ROTATION, "--at", AT, "--json", DEMO]));
@@ -1723,7 +1723,75 @@ fn the_json_report_matches_its_schema() {
     .unwrap();
     let flipped = tmp.path().join("flipped.zip");
     fs::write(&flipped, flipped_payload()).unwrap();
+    // A second signature in an algorithm format 1 does not list (unsupported),
+    // and a chain file with the vendor's signing key in it.
+    let unsupported = tmp.path().join("unsupported.zip");
+    fs::write(
+        &unsupported,
+        common::package_with_pairs(|m| {
+            let (_, _, chain) = common::pair("signer-rsa2048", m);
+            vec![
+                common::pair("signer-p256", m),
+                (
+                    "rsa-sha512".into(),
+                    common::rsa2048_signature(m, &ring::signature::RSA_PKCS1_SHA512),
+                    chain,
+                ),
+            ]
+        }),
+    )
+    .unwrap();
+    let leaky = tmp.path().join("leaky.zip");
+    fs::write(
+        &leaky,
+        common::package_with_pairs(|m| {
+            let (name, sig, chain) = common::pair("signer-p256", m);
+            vec![(
+                name,
+                sig,
+                [chain, fs::read(pki("signer-p256.key")).unwrap()].concat(),
+            )]
+        }),
+    )
+    .unwrap();
     let (dual, flipped) = (p(&dual), p(&flipped));
+    let (unsupported, leaky) = (p(&unsupported), p(&leaky));
+    let g2 = |file: &str| {
+        strings(&[
+            "--json",
+            "--root",
+            "testdata/pki/root-g2.pem",
+            "--at",
+            AT,
+            file,
+        ])
+    };
+    let out = verify(&g2(&unsupported));
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = json(&out);
+    assert_eq!(v["signatures"][1]["status"], "unsupported", "{v:#}");
+    assert_eq!(
+        v["signatures"][1]["problem"]["kind"], "signature_unsupported",
+        "{v:#}"
+    );
+    let human = verify(&g2(&unsupported)[1..]);
+    assert!(
+        human
+            .stdout
+            .contains("signature \"rsa-sha512\": unsupported"),
+        "{human:?}"
+    );
+    let out = verify(&g2(&leaky));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        json(&out)["error"]["kind"],
+        "private_key_in_package",
+        "{out:?}"
+    );
+    assert!(
+        !out.stdout.contains("BEGIN PRIVATE KEY-----\nMI"),
+        "{out:?}"
+    );
     let runs: Vec<(&str, Vec<String>)> = vec![
         ("verified", demo_args(true)),
         (
@@ -1772,6 +1840,8 @@ fn the_json_report_matches_its_schema() {
                 DEMO,
             ]),
         ),
+        ("unsupported second signature", g2(&unsupported)),
+        ("private key in the package", g2(&leaky)),
         ("usage", strings(&["--json", "--at", AT, DEMO])),
         (
             "bad policy",

@@ -105,7 +105,7 @@ fn rotation_demo_three_ways() {
         let msg = r.to_string();
         assert!(
             msg.contains("trust anchor \"DTEN Root G1\"")
-                && msg.contains("trust in it ended at 2027-04-01T00:00:00Z")
+                && msg.contains("trust in it ended at 2027-03-31T23:59:59Z")
                 && msg.contains("rotation deadline"),
             "{msg}"
         );
@@ -145,6 +145,122 @@ fn an_anchor_is_not_used_before_its_window_opens() {
         r.to_string().contains("ended at 2027-05-01T12:00:00Z"),
         "{r}"
     );
+}
+
+/// Whether the G2 policy with `window` (anchor keys) accepts the good package at `at`.
+fn window_accepts(window: &str, at: &str) -> bool {
+    verifier_at(&format!("{G2}{window}\n"), at)
+        .verify_both(&good_package())
+        .is_ok()
+}
+
+#[test]
+fn date_time_not_after_is_exclusive_while_x509_not_after_is_inclusive() {
+    // not_after is the last second trusted, as a certificate's notAfter is.
+    for window in [
+        "not_after = 2027-05-01T12:00:00Z",
+        "not_after = \"2027-05-01T12:00:00Z\"",
+        "not_after = 2027-05-01T14:00:00+02:00",
+    ] {
+        assert!(window_accepts(window, "2027-05-01T12:00:00Z"), "{window}");
+        assert!(!window_accepts(window, "2027-05-01T12:00:01Z"), "{window}");
+    }
+    // not_before is inclusive too: a window of one second holds that second.
+    let one = "not_before = 2027-05-01T12:00:00Z\nnot_after = 2027-05-01T12:00:00Z";
+    assert!(!window_accepts(one, "2027-05-01T11:59:59Z"));
+    assert!(window_accepts(one, "2027-05-01T12:00:00Z"));
+    assert!(!window_accepts(one, "2027-05-01T12:00:01Z"));
+    // A date alone still means the whole day (UTC), as the same inclusive end.
+    let day = "not_after = 2027-03-31";
+    assert!(window_accepts(day, "2027-03-31T23:59:59Z"));
+    assert!(!window_accepts(day, "2027-04-01T00:00:00Z"));
+    let r = assert_kind(
+        verify_with(&format!("{G2}{day}\n"), &good_package()),
+        "untrusted_signer",
+    );
+    assert!(
+        r.to_string().contains("ended at 2027-03-31T23:59:59Z"),
+        "{r}"
+    );
+    // The library type says the same.
+    let end = time("2027-05-01T12:00:00Z");
+    let w = pkgverify::AnchorWindow {
+        not_before: None,
+        not_after: Some(end),
+    };
+    assert!(w.contains(end));
+    assert!(!w.contains(time("2027-05-01T12:00:01Z")));
+}
+
+#[test]
+fn fractional_seconds_and_leap_seconds_end_the_window_early() {
+    // (window, a time it must hold, the first whole second it must not).
+    let cases = [
+        (
+            "not_after = 2027-03-31T23:59:59.5Z",
+            "2027-03-31T23:59:59Z",
+            "2027-04-01T00:00:00Z",
+        ),
+        (
+            "not_after = \"2027-03-31T23:59:59.999999Z\"",
+            "2027-03-31T23:59:59Z",
+            "2027-04-01T00:00:00Z",
+        ),
+        // A leap second is the end of its minute: trusted through 23:59:60.
+        (
+            "not_after = 2027-06-30T23:59:60Z",
+            "2027-06-30T23:59:59Z",
+            "2027-07-01T00:00:00Z",
+        ),
+        (
+            "not_after = \"2027-12-31T23:59:60Z\"",
+            "2027-12-31T23:59:59Z",
+            "2028-01-01T00:00:00Z",
+        ),
+    ];
+    for (window, inside, outside) in cases {
+        assert!(window_accepts(window, inside), "{window} at {inside}");
+        assert!(!window_accepts(window, outside), "{window} at {outside}");
+    }
+    // A fractional not_before does not open the window early either.
+    let late = "not_before = 2027-05-01T12:00:00.25Z";
+    assert!(!window_accepts(late, "2027-05-01T12:00:00Z"));
+    assert!(window_accepts(late, "2027-05-01T12:00:01Z"));
+}
+
+#[test]
+fn not_before_after_not_after_silently_disables_the_anchor() {
+    for (window, mentions) in [
+        (
+            "not_before = 2027-05-01\nnot_after = 2027-03-31",
+            "not_before 2027-05-01 is later than not_after 2027-03-31",
+        ),
+        (
+            "not_before = \"2027-03-31T12:00:00Z\"\nnot_after = 2027-03-31T11:00:00Z",
+            "not_before \"2027-03-31T12:00:00Z\" is later than not_after 2027-03-31T11:00:00Z",
+        ),
+        // Within one second: the window holds no whole second.
+        (
+            "not_before = 2027-03-31T12:00:00.2Z\nnot_after = 2027-03-31T12:00:00.7Z",
+            "leaves no whole second before not_after",
+        ),
+    ] {
+        let e = policy_error(&format!("{G2}{window}\n"));
+        assert_eq!(e.kind(), "policy_invalid", "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("anchor \"G2\"")
+                && msg.contains(mentions)
+                && msg.contains("never be trusted")
+                && msg.contains("line 5"),
+            "{msg}"
+        );
+    }
+    // Equal bounds, a date each: that one day.
+    assert!(window_accepts(
+        "not_before = 2027-06-01\nnot_after = 2027-06-01",
+        AT
+    ));
 }
 
 #[test]
@@ -341,6 +457,203 @@ fn signer_rules_by_subject_and_pin() {
     let v = verifier(trust_g2())
         .with_policy(Policy::new().allow_signer(SignerRule::new().common_name("* P-384")));
     assert_kind(v.verify_both(&good_package()), "signer_not_allowed");
+}
+
+/// A code-signing leaf of Signing CA G2 with subject `dn`: its key and its
+/// certificate (DER), to be edited with `reissue` or used as is.
+fn leaf_of_signing_ca_g2(dn: rcgen::DistinguishedName) -> (pkgverify::SigningKey, Vec<u8>) {
+    use rcgen::{CertificateParams, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose};
+    let mut params = CertificateParams::default();
+    params.distinguished_name = dn;
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &issuer("signing-ca-g2")).unwrap();
+    (
+        pkgverify::SigningKey::from_pkcs8_der(&key.serialize_der()).unwrap(),
+        cert.der().to_vec(),
+    )
+}
+
+/// The good package's files signed by `key` with `cert` (DER) and Signing CA G2 as its chain.
+fn signed_by(key: pkgverify::SigningKey, cert: &[u8]) -> Vec<u8> {
+    let chain = format!(
+        "{}{}",
+        cert_pem(cert),
+        String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap()
+    );
+    build(builder(&[]).signer("v", key, chain.into_bytes()))
+}
+
+/// The rules a vendor's operator writes: its O, and its CNs.
+const VENDOR_RULE: &str =
+    "[[signers]]\norganization = \"DTEN Test Vendor (example)\"\ncommon_name = \"DTEN Test Code Signing *\"\n";
+
+#[test]
+fn signer_rules_cannot_see_bmp_t61_or_universal_string_subjects() {
+    use rcgen::string::{BmpString, Ia5String, PrintableString, TeletexString, UniversalString};
+    use rcgen::{DistinguishedName, DnType, DnValue};
+    let o = "DTEN Test Vendor (example)";
+    let cn = "DTEN Test Code Signing ECDSA P-256";
+    type Encode = fn(&str) -> DnValue;
+    let encodings: Vec<(&str, Encode)> = vec![
+        ("UTF8String", |s| DnValue::Utf8String(s.into())),
+        ("PrintableString", |s| {
+            DnValue::PrintableString(PrintableString::try_from(s).unwrap())
+        }),
+        ("IA5String", |s| {
+            DnValue::Ia5String(Ia5String::try_from(s).unwrap())
+        }),
+        ("TeletexString", |s| {
+            DnValue::TeletexString(TeletexString::try_from(s).unwrap())
+        }),
+        ("BMPString", |s| {
+            DnValue::BmpString(BmpString::try_from(s).unwrap())
+        }),
+        ("UniversalString", |s| {
+            DnValue::UniversalString(UniversalString::try_from(s).unwrap())
+        }),
+    ];
+    for (encoding, value) in &encodings {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::OrganizationName, value(o));
+        dn.push(DnType::CommonName, value(cn));
+        let (key, cert) = leaf_of_signing_ca_g2(dn);
+        let bytes = signed_by(key, &cert);
+        let p = verify_with(&format!("{G2}{VENDOR_RULE}"), &bytes)
+            .unwrap_or_else(|r| panic!("{encoding}: {}: {r}", r.kind()));
+        assert_eq!(
+            p.signatures()[0].status,
+            SignatureStatus::Trusted,
+            "{encoding}"
+        );
+        // And a rule for someone else still does not match.
+        let other = format!("{G2}[[signers]]\norganization = \"DTEN Test Vendor\"\n");
+        assert_kind(verify_with(&other, &bytes), "signer_not_allowed");
+    }
+    // Beyond ASCII: UTF8String, BMPString and UniversalString decode to the same text.
+    let o = "Fabrikam Überwachung GmbH";
+    let rule = format!("{G2}[[signers]]\norganization = \"{o}\"\n");
+    for (encoding, value) in [&encodings[0], &encodings[4], &encodings[5]] {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::OrganizationName, value(o));
+        let (key, cert) = leaf_of_signing_ca_g2(dn);
+        let p = verify_with(&rule, &signed_by(key, &cert))
+            .unwrap_or_else(|r| panic!("{encoding}: {}: {r}", r.kind()));
+        assert_eq!(p.signatures()[0].status, SignatureStatus::Trusted);
+    }
+}
+
+/// The good package signed by a Signing CA G2 leaf whose subject is `subject` (DER Name).
+fn signed_with_subject(subject: Vec<u8>) -> Vec<u8> {
+    let (key, cert) = leaf_of_signing_ca_g2(rcgen::DistinguishedName::new());
+    signed_by(key, &reissue(&cert, TBS_SUBJECT, subject, "signing-ca-g2"))
+}
+
+/// Asserts that `rule` does not let a signer with `subject` sign, giving `why`.
+#[track_caller]
+fn rule_refuses(subject: Vec<u8>, rule: &str, why: &str) {
+    let bytes = signed_with_subject(subject);
+    // Without the rule the signer is trusted: only the rule refuses it.
+    assert_ok(verify_with(G2, &bytes));
+    let r = assert_kind(
+        verify_with(&format!("{G2}[[signers]]\n{rule}\n"), &bytes),
+        "signer_not_allowed",
+    );
+    assert!(r.to_string().contains(why), "{rule}: {r}");
+}
+
+#[test]
+fn undecidable_subject_strings_match_no_signer_rule() {
+    use common::der::{name, BMP, O, T61, UTF8};
+    // (the O's string type and bytes, the rule's O, the reason given after
+    // "its subject's O cannot be compared: ")
+    let cases: &[(u8, &[u8], &str, &str)] = &[
+        // T.61 beyond ASCII: Latin-1 to some readers, T.61 accents to others.
+        (
+            T61,
+            b"Fabrikam \xdcberwachung",
+            "Fabrikam Überwachung",
+            "TeletexString",
+        ),
+        // T.61 has no `$` where ASCII has it.
+        (T61, b"Vendor $", "Vendor $", "TeletexString"),
+        (BMP, &[0x00, 0x41, 0xd8, 0x00], "A", "surrogate"),
+        (BMP, &[0x00, 0x41, 0x00], "A", "odd length"),
+        (UTF8, &[0x41, 0xff], "A", "not UTF-8"),
+        (
+            UTF8,
+            b"DTEN\x00evil",
+            "DTEN\\u0000evil",
+            "control characters",
+        ),
+    ];
+    for (tag, value, rule_o, why) in cases {
+        rule_refuses(
+            name(&[&[(O, *tag, value)]]),
+            &format!("organization = \"{rule_o}\""),
+            why,
+        );
+    }
+}
+
+#[test]
+fn any_one_of_several_o_or_cn_attributes_satisfies_a_signer_rule() {
+    use common::der::{name, CN, O, UTF8};
+    let vendor: &[u8] = b"DTEN Test Vendor (example)";
+    let attacker: &[u8] = b"Attacker Ltd";
+    let cn: &[u8] = b"DTEN Test Code Signing ECDSA P-256";
+    let o_rule = "organization = \"DTEN Test Vendor (example)\"";
+    let cn_rule = "common_name = \"DTEN Test Code Signing *\"";
+    // The signer's own O first, then the vendor's, in separate RDNs (a CA
+    // that copies a customer's request), and the other way round.
+    for (first, second) in [(attacker, vendor), (vendor, attacker)] {
+        rule_refuses(
+            name(&[&[(O, UTF8, first)], &[(O, UTF8, second)], &[(CN, UTF8, cn)]]),
+            o_rule,
+            "its subject has 2 O attributes",
+        );
+    }
+    // Two CNs.
+    rule_refuses(
+        name(&[
+            &[(O, UTF8, vendor)],
+            &[(CN, UTF8, b"Attacker Code Signing")],
+            &[(CN, UTF8, cn)],
+        ]),
+        cn_rule,
+        "its subject has 2 CN attributes",
+    );
+    // One O, but inside a multi-valued RDN (O=... + CN=...).
+    rule_refuses(
+        name(&[&[(O, UTF8, vendor), (CN, UTF8, cn)]]),
+        o_rule,
+        "its subject's O is in a multi-valued RDN",
+    );
+    rule_refuses(
+        name(&[&[(O, UTF8, vendor)], &[(CN, UTF8, cn), (O, UTF8, attacker)]]),
+        o_rule,
+        "its subject has 2 O attributes",
+    );
+    rule_refuses(
+        name(&[&[(O, UTF8, vendor)], &[(CN, UTF8, cn), (CN, UTF8, cn)]]),
+        cn_rule,
+        "its subject has 2 CN attributes",
+    );
+    // One of each, in single-valued RDNs: matched, through both rules.
+    let bytes = signed_with_subject(name(&[&[(O, UTF8, vendor)], &[(CN, UTF8, cn)]]));
+    assert_ok(verify_with(&format!("{G2}{VENDOR_RULE}"), &bytes));
+    // A rule by fingerprint does not care how the subject is written.
+    let bytes = signed_with_subject(name(&[&[(O, UTF8, vendor), (O, UTF8, attacker)]]));
+    let signer = verify_with(G2, &bytes).unwrap().signatures()[0]
+        .signer
+        .clone()
+        .unwrap();
+    let pin = format!(
+        "{G2}[[signers]]\nsha256 = \"{}\"\n",
+        signer.public_key_sha256
+    );
+    assert_ok(verify_with(&pin, &bytes));
 }
 
 #[test]

@@ -427,3 +427,332 @@ fn a_signer_whose_key_usage_forbids_signing_is_refused() {
         }
     }
 }
+
+// ---- a private key shipped in a package or a trust input --------------------
+
+/// PEM blocks of every private-key kind a vendor's tooling writes. The body
+/// is base64 that must never reach a message.
+/// (Valid base64, so a PEM reader skips the block as it would a real key.)
+const KEY_BODY: &str = "MIGHAgEAdGhpcyBzdGFuZHMgZm9yIHRoZSBzZWNyZXQga2V5IG1hdGVyaWFsISEh";
+
+fn key_block(label: &str) -> String {
+    format!("-----BEGIN {label}-----\n{KEY_BODY}\n-----END {label}-----\n")
+}
+
+const KEY_LABELS: [&str; 5] = [
+    "PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "OPENSSH PRIVATE KEY",
+];
+
+#[track_caller]
+fn assert_no_key_material(text: &str) {
+    assert!(
+        !text.contains(KEY_BODY) && !text.contains("MIGHAgEA") && !text.contains("secret"),
+        "key material in: {text}"
+    );
+}
+
+#[test]
+fn a_pem_that_also_holds_a_private_key_verifies_silently() {
+    for label in KEY_LABELS {
+        // The vendor's real chain file with its signing key appended (or
+        // prepended), beside a second, good signature.
+        let (_, chain) = signer("signer-p256");
+        let appended = [chain.clone(), key_block(label).into_bytes()].concat();
+        let prepended = [key_block(label).into_bytes(), chain.clone()].concat();
+        for (what, pem) in [("appended", appended), ("prepended", prepended)] {
+            let (k, _) = signer("signer-p256");
+            let bytes = build(
+                builder(&["signer-p384"])
+                    .signer("leaky", k, pem)
+                    .compression(pkgverify::Compression::Stored),
+            );
+            let r = assert_kind(verify_g2(&bytes), "private_key_in_package");
+            let msg = r.to_string();
+            assert!(
+                msg.contains("\"signatures/leaky.pem\" holds a private key")
+                    && msg.contains(&format!("-----BEGIN {label}-----"))
+                    && msg.contains("the vendor's signing key has leaked")
+                    && msg.contains("do not install it")
+                    && msg.contains("contact the vendor"),
+                "{label} {what}: {msg}"
+            );
+            assert_eq!(r.error().signature(), Some("leaky"));
+            assert_eq!(r.error().path(), Some("signatures/leaky.pem"));
+            assert_no_key_material(&msg);
+            assert_no_key_material(&format!("{:?}", r));
+            let report = pkgverify::Report::new(&Err(r));
+            assert_no_key_material(&report.to_json());
+            let leaky = report
+                .signatures
+                .iter()
+                .find(|s| s.name == "leaky")
+                .unwrap();
+            assert_eq!(leaky.status, SignatureStatus::Invalid);
+            assert_eq!(
+                leaky.problem.as_ref().unwrap().kind,
+                "private_key_in_package"
+            );
+        }
+    }
+    // The real key file, as `openssl genpkey` writes it, and a DER PKCS#8 key as the .pem.
+    let key_pem = read(pki("signer-p256.key"));
+    let (_, chain) = signer("signer-p256");
+    let der = rustls_pki_types::pem::PemObject::from_pem_slice(&key_pem)
+        .map(|k: rustls_pki_types::PrivatePkcs8KeyDer<'static>| k.secret_pkcs8_der().to_vec())
+        .unwrap();
+    for pem in [[chain, key_pem].concat(), der] {
+        let bytes = package_with_pairs(|m| {
+            let (name, sig, _) = pair("signer-p256", m);
+            vec![(name, sig, pem.clone())]
+        });
+        let r = assert_kind(verify_g2(&bytes), "private_key_in_package");
+        assert_no_key_material(&r.to_string());
+    }
+    // A key in the .sig (a PEM block: raw signature bytes are not sniffed as DER).
+    let bytes = package_with_pairs(|m| {
+        let (name, _, chain) = pair("signer-p256", m);
+        vec![(name, read(pki("signer-p256.key")), chain)]
+    });
+    let r = assert_kind(verify_g2(&bytes), "private_key_in_package");
+    assert_eq!(r.error().path(), Some("signatures/signer-p256.sig"));
+    // A leaked key outranks another fatal signature.
+    let (key, _) = signer("signer-p384");
+    let (_, chain) = signer("signer-p256");
+    let (k, c) = signer("signer-p256");
+    let bytes = build(builder(&[]).signer("forged", key, chain).signer(
+        "leaky",
+        k,
+        [c, key_block("EC PRIVATE KEY").into_bytes()].concat(),
+    ));
+    assert_kind(verify_g2(&bytes), "private_key_in_package");
+}
+
+#[test]
+fn a_trust_input_that_also_holds_a_private_key_loads_silently() {
+    let root = read(pki("root-g2.pem"));
+    for label in KEY_LABELS {
+        let with_key = [root.clone(), key_block(label).into_bytes()].concat();
+        let mut t = pkgverify::TrustStore::new();
+        for e in [
+            t.add_anchors(&with_key, "root-g2.pem").unwrap_err(),
+            t.add_intermediates(&with_key, "chain.pem").unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), "trust_input", "{e}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains("holds a private key")
+                    && msg.contains(&format!("-----BEGIN {label}-----"))
+                    && msg.contains("leaked"),
+                "{msg}"
+            );
+            assert_no_key_material(&msg);
+        }
+    }
+    // Through a policy file too.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("root.pem"),
+        [root, read(pki("root-g2.key"))].concat(),
+    )
+    .unwrap();
+    let e = pkgverify::Policy::from_toml(
+        "version = 1\n[[anchors]]\nname = \"G2\"\nfile = \"root.pem\"\n",
+        dir.path(),
+        "p.toml",
+        &mut pkgverify::TrustStore::new(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), "trust_input", "{e}");
+    assert!(e.to_string().contains("holds a private key"), "{e}");
+}
+
+// ---- signatures in algorithms format 1 does not list ----------------------------
+
+/// Fails the test, naming it, unless `openssl` runs.
+fn openssl(dir: &std::path::Path, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("openssl is needed for this test: {e}"));
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A vendor's P-521 signer under Signing CA G2: openssl makes the key and
+/// signs (`openssl dgst -sha512 -sign`), rcgen the certificate. Returns
+/// a closure signing a message into a `(name, .sig, .pem)` pair.
+fn p521_signer(dir: &std::path::Path) -> impl Fn(&[u8]) -> (String, Vec<u8>, Vec<u8>) + '_ {
+    use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose};
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-521",
+            "-out",
+            "p521.key",
+        ],
+    );
+    let spki = openssl(
+        dir,
+        &["pkey", "-in", "p521.key", "-pubout", "-outform", "DER"],
+    );
+    // rcgen (with ring) cannot take a P-521 key: issue with a placeholder
+    // key, then put the P-521 one in and sign again.
+    let mut params = CertificateParams::default();
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "DTEN Test Vendor (example)");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "DTEN Test Code Signing ECDSA P-521");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    let placeholder = KeyPair::generate().unwrap();
+    let cert = params
+        .signed_by(&placeholder, &issuer("signing-ca-g2"))
+        .unwrap();
+    let cert = reissue(cert.der(), TBS_SPKI, spki, "signing-ca-g2");
+    let chain = [cert_pem(&cert).into_bytes(), read(pki("signing-ca-g2.pem"))].concat();
+    move |message: &[u8]| {
+        std::fs::write(dir.join("manifest.json"), message).unwrap();
+        openssl(
+            dir,
+            &[
+                "dgst",
+                "-sha512",
+                "-sign",
+                "p521.key",
+                "-out",
+                "p521.sig",
+                "manifest.json",
+            ],
+        );
+        let sig = std::fs::read(dir.join("p521.sig")).unwrap();
+        ("p521".to_owned(), sig, chain.clone())
+    }
+}
+
+#[test]
+fn a_valid_signature_in_an_unlisted_algorithm_fails_the_package() {
+    use ring::signature::{RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA512};
+    let dir = tempfile::tempdir().unwrap();
+    let p521 = p521_signer(dir.path());
+    // (second signature, its name, the algorithm the report names)
+    type Second<'a> = Box<dyn Fn(&[u8]) -> (String, Vec<u8>, Vec<u8>) + 'a>;
+    let rsa = |name: &'static str, enc: &'static dyn ring::signature::RsaEncoding| -> Second<'_> {
+        Box::new(move |m: &[u8]| {
+            let (_, _, chain) = pair("signer-rsa2048", m);
+            (name.to_owned(), rsa2048_signature(m, enc), chain)
+        })
+    };
+    let seconds: Vec<(Second<'_>, &str)> = vec![
+        (Box::new(&p521), "ecdsa-p521"),
+        (rsa("rsa-sha384", &RSA_PKCS1_SHA384), "rsa-pkcs1-sha384"),
+        (rsa("rsa-sha512", &RSA_PKCS1_SHA512), "rsa-pkcs1-sha512"),
+        (rsa("rsa-pss-sha512", &RSA_PSS_SHA512), "rsa-pss-sha512"),
+    ];
+    for (second, algorithm) in &seconds {
+        // Beside a trusted signature: verified, the other one reported as unsupported.
+        let bytes = package_with_pairs(|m| vec![pair("signer-p256", m), second(m)]);
+        let p = assert_ok(verify_g2(&bytes));
+        let s = &p.signatures()[1];
+        assert_eq!(s.status, SignatureStatus::Unsupported, "{algorithm}");
+        assert_eq!(s.algorithm, None, "{algorithm}");
+        assert!(s.chain.is_empty(), "{algorithm}");
+        assert!(s.signer.is_some(), "{algorithm}");
+        let problem = s.problem.as_ref().unwrap();
+        assert_eq!(problem.kind, "signature_unsupported", "{algorithm}");
+        assert!(
+            problem.message.contains(&format!(
+                "is in an algorithm this verifier does not support ({algorithm})"
+            )) && problem.message.contains("does not count toward trust"),
+            "{problem:?}"
+        );
+        assert_eq!(p.signatures()[0].status, SignatureStatus::Trusted);
+
+        // It never counts toward a threshold.
+        let policy = pkgverify::Policy::new().threshold(2);
+        let r = assert_kind(
+            verifier(trust_g2()).with_policy(policy).verify_both(&bytes),
+            "threshold_not_met",
+        );
+        assert!(
+            r.to_string()
+                .contains("does not count: [signature_unsupported]"),
+            "{r}"
+        );
+
+        // Alone, nothing vouches for the manifest: signature_invalid, saying why.
+        let alone = package_with_pairs(|m| vec![second(m)]);
+        let r = assert_kind(verify_g2(&alone), "signature_invalid");
+        let msg = r.to_string();
+        assert!(
+            msg.contains("no signature is in an algorithm this verifier supports")
+                && msg.contains(algorithm)
+                && msg.contains("a newer verifier may be needed"),
+            "{msg}"
+        );
+        assert_eq!(r.signatures()[0].status, SignatureStatus::Unsupported);
+        // Beside an untrusted signature, that signature's reason is the package's.
+        let with_untrusted = package_with_pairs(|m| vec![second(m), pair("bad-expired", m)]);
+        assert_kind(verify_g2(&with_untrusted), "certificate_expired");
+    }
+
+    // A corrupt signature in an unlisted digest, or in a listed algorithm, stays fatal.
+    for flip in [
+        Box::new(|m: &[u8]| {
+            let (name, mut sig, chain) = rsa("rsa-sha512", &RSA_PKCS1_SHA512)(m);
+            sig[10] ^= 1;
+            (name, sig, chain)
+        }) as Second<'_>,
+        Box::new(|m: &[u8]| {
+            let (name, mut sig, chain) = pair("signer-rsa2048", m);
+            sig[10] ^= 1;
+            (name, sig, chain)
+        }),
+    ] {
+        let bytes = package_with_pairs(|m| vec![pair("signer-p256", m), flip(m)]);
+        let r = assert_kind(verify_g2(&bytes), "signature_invalid");
+        assert_eq!(r.signatures()[1].status, SignatureStatus::Invalid);
+    }
+
+    // A key whose SubjectPublicKeyInfo names no algorithm pkgverify knows is
+    // not "another algorithm": fatal, as before.
+    use rcgen::{CertificateParams, KeyPair};
+    let unknown_spki = common::der::seq(&[
+        common::der::seq(&[common::der::tlv(
+            0x06,
+            &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0x8c, 0x1f, 0x01],
+        )]),
+        common::der::tlv(0x03, &[0x00, 0x01, 0x02, 0x03]),
+    ]);
+    let placeholder = KeyPair::generate().unwrap();
+    let cert = CertificateParams::default()
+        .signed_by(&placeholder, &issuer("signing-ca-g2"))
+        .unwrap();
+    let cert = reissue(cert.der(), TBS_SPKI, unknown_spki, "signing-ca-g2");
+    let bytes = package_with_pairs(|m| {
+        vec![
+            pair("signer-p256", m),
+            ("odd".into(), vec![1, 2, 3], cert_pem(&cert).into_bytes()),
+        ]
+    });
+    let r = assert_kind(verify_g2(&bytes), "signature_invalid");
+    assert!(
+        r.to_string()
+            .contains("key type or size is not one format 1 accepts"),
+        "{r}"
+    );
+}

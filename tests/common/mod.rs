@@ -423,3 +423,180 @@ impl BothModes for Verifier {
         file
     }
 }
+
+// ---- raw signature pairs and hand-edited certificates ----------------------
+
+/// The manifest [`package_with_pairs`] signs: one file, `bin/tool`.
+pub const PAIRS_FILE: &[u8] = b"\x7fELF tool binary";
+
+/// A package whose manifest lists `bin/tool`, with the signature pairs
+/// `pairs` makes over the manifest's exact bytes: `(name, .sig, .pem)`, in
+/// that order. For signatures `SigningKey` cannot make.
+pub fn package_with_pairs(pairs: impl Fn(&[u8]) -> Vec<(String, Vec<u8>, Vec<u8>)>) -> Vec<u8> {
+    let manifest = PackageBuilder::new("pairs", "1.0.0")
+        .file("bin/tool", PAIRS_FILE.to_vec(), 0o755)
+        .manifest()
+        .unwrap()
+        .to_json();
+    let mut entries = vec![RawEntry::file("manifest.json", &manifest)];
+    for (name, sig, pem) in pairs(&manifest) {
+        entries.push(RawEntry::file(&format!("signatures/{name}.sig"), &sig));
+        entries.push(RawEntry::file(&format!("signatures/{name}.pem"), &pem));
+    }
+    entries.push(RawEntry::file("bin/tool", PAIRS_FILE).mode(0o100755));
+    RawZip::new(entries).build()
+}
+
+/// The signature pair `(name, .sig, .pem)` of a testdata leaf over `message`.
+pub fn pair(leaf: &str, message: &[u8]) -> (String, Vec<u8>, Vec<u8>) {
+    let (key, chain) = signer(leaf);
+    (leaf.to_owned(), key.sign(message).unwrap(), chain)
+}
+
+/// signer-rsa2048's signature over `message` with `encoding` (ring's RSA
+/// encodings: PKCS#1 v1.5 or PSS with SHA-256, SHA-384 or SHA-512).
+pub fn rsa2048_signature(
+    message: &[u8],
+    encoding: &'static dyn ring::signature::RsaEncoding,
+) -> Vec<u8> {
+    use rustls_pki_types::pem::PemObject;
+    let der =
+        rustls_pki_types::PrivatePkcs8KeyDer::from_pem_file(pki("signer-rsa2048.key")).unwrap();
+    let key = ring::signature::RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()).unwrap();
+    let mut out = vec![0; key.public().modulus_len()];
+    key.sign(
+        encoding,
+        &ring::rand::SystemRandom::new(),
+        message,
+        &mut out,
+    )
+    .unwrap();
+    out
+}
+
+/// Minimal DER, for certificates no generator writes.
+pub mod der {
+    /// The first TLV of `bytes`: (tag, content, the whole TLV, the rest).
+    pub fn split(bytes: &[u8]) -> (u8, &[u8], &[u8], &[u8]) {
+        let tag = bytes[0];
+        let (len, header) = match bytes[1] {
+            n if n < 0x80 => (usize::from(n), 2),
+            n => {
+                let k = usize::from(n & 0x7f);
+                let len = bytes[2..2 + k]
+                    .iter()
+                    .fold(0usize, |acc, b| acc << 8 | usize::from(*b));
+                (len, 2 + k)
+            }
+        };
+        let end = header + len;
+        (tag, &bytes[header..end], &bytes[..end], &bytes[end..])
+    }
+
+    /// The TLVs in a constructed value's content, each whole.
+    pub fn children(mut content: &[u8]) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        while !content.is_empty() {
+            let (_, _, whole, rest) = split(content);
+            out.push(whole);
+            content = rest;
+        }
+        out
+    }
+
+    /// A TLV.
+    pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        match content.len() {
+            n if n < 0x80 => out.push(n as u8),
+            n if n < 0x100 => out.extend([0x81, n as u8]),
+            n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// A SEQUENCE of the given TLVs.
+    pub fn seq(items: &[Vec<u8>]) -> Vec<u8> {
+        tlv(0x30, &items.concat())
+    }
+
+    /// The attribute type OIDs signer rules look at (content bytes).
+    pub const O: &[u8] = &[0x55, 0x04, 0x0a];
+    pub const CN: &[u8] = &[0x55, 0x04, 0x03];
+    /// String tags.
+    pub const UTF8: u8 = 0x0c;
+    pub const T61: u8 = 0x14;
+    pub const BMP: u8 = 0x1e;
+
+    /// One attribute of a Name: (attribute OID, string tag, value bytes).
+    pub type Attr<'a> = (&'a [u8], u8, &'a [u8]);
+
+    /// A Name: RDNs, each a set of attributes.
+    pub fn name(rdns: &[&[Attr<'_>]]) -> Vec<u8> {
+        seq(&rdns
+            .iter()
+            .map(|rdn| {
+                let attrs: Vec<Vec<u8>> = rdn
+                    .iter()
+                    .map(|(oid, tag, value)| seq(&[tlv(0x06, oid), tlv(*tag, value)]))
+                    .collect();
+                tlv(0x31, &attrs.concat())
+            })
+            .collect::<Vec<_>>())
+    }
+}
+
+/// Index of the subject Name among a (v3) TBSCertificate's fields.
+pub const TBS_SUBJECT: usize = 5;
+/// Index of the SubjectPublicKeyInfo among a (v3) TBSCertificate's fields.
+pub const TBS_SPKI: usize = 6;
+
+/// `cert` (DER, issued by the testdata CA `ca`, whose key is ECDSA P-256)
+/// with TBSCertificate field `index` replaced by `field`, signed again by
+/// `ca`: a subject or key no generator writes, on a certificate that still
+/// chains.
+pub fn reissue(cert: &[u8], index: usize, field: Vec<u8>, ca: &str) -> Vec<u8> {
+    let (_, content, _, _) = der::split(cert);
+    let parts = der::children(content);
+    let (_, tbs_content, _, _) = der::split(parts[0]);
+    let mut fields: Vec<Vec<u8>> = der::children(tbs_content)
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    fields[index] = field;
+    let tbs = der::seq(&fields);
+    let key = SigningKey::from_pkcs8_pem(&read(pki(&format!("{ca}.key")))).unwrap();
+    assert_eq!(key.algorithm(), pkgverify::Algorithm::EcdsaP256Sha256);
+    let signature = key.sign(&tbs).unwrap();
+    let mut bits = vec![0u8];
+    bits.extend(signature);
+    der::seq(&[tbs, parts[1].to_vec(), der::tlv(0x03, &bits)])
+}
+
+/// PEM of a DER certificate.
+pub fn cert_pem(der: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let n = chunk
+            .iter()
+            .chain(std::iter::repeat(&0))
+            .take(3)
+            .fold(0u32, |acc, b| acc << 8 | u32::from(*b));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap());
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
