@@ -154,7 +154,10 @@ fn worst_case_package() -> Vec<u8> {
 fn path_building(c: &mut Criterion) {
     let v = verifier();
     let worst = worst_case_package();
-    assert!(v.verify_bytes(&worst).is_ok(), "the genuine pair still verifies");
+    assert!(
+        v.verify_bytes(&worst).is_ok(),
+        "the genuine pair still verifies"
+    );
     let mut g = c.benchmark_group("path building");
     g.sample_size(10);
     g.bench_function("worst case: genuine pair + 15 same-name P-384 mazes", |b| {

@@ -1826,7 +1826,9 @@ fn signatures(c: &mut Cases) -> Result<()> {
         let ca = |i: usize| {
             let mut p = ca_params(name, serial + i as u64);
             p.custom_extensions = (0..extensions)
-                .map(|e| CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 7, e], vec![]))
+                .map(|e| {
+                    CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 7, e], vec![])
+                })
                 .collect();
             p
         };
