@@ -979,3 +979,121 @@ fn a_path_around_a_distrusted_certificate_is_still_found() {
         other => panic!("{other:?}"),
     }
 }
+
+// ---- attacks on the trust decision (issue 11) ----------------------------------------
+
+/// A signer issued by Signing CA G2 with these extended and key usages.
+fn g2_signer(
+    cn: &str,
+    ekus: Vec<rcgen::ExtendedKeyUsagePurpose>,
+    key_usages: Vec<rcgen::KeyUsagePurpose>,
+) -> Vec<u8> {
+    let mut p = rcgen::CertificateParams::default();
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(
+        rcgen::DnType::OrganizationName,
+        "DTEN Test Vendor (example)",
+    );
+    p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    p.not_before = rcgen::date_time_ymd(2026, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2030, 1, 1);
+    p.extended_key_usages = ekus;
+    p.key_usages = key_usages;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = p.signed_by(&key, &issuer("signing-ca-g2")).unwrap();
+    let signing = pkgverify::SigningKey::from_pkcs8_pem(key.serialize_pem().as_bytes()).unwrap();
+    let chain = format!(
+        "{}{}",
+        cert.pem(),
+        String::from_utf8(read(pki("signing-ca-g2.pem"))).unwrap()
+    );
+    build(
+        pkgverify::PackageBuilder::new("demo", "1.0.0")
+            .file("bin/tool", b"tool".to_vec(), 0o755)
+            .signer("s", signing, chain.into_bytes()),
+    )
+}
+
+#[test]
+fn eku_server_auth_in_a_policy_accepts_a_signer_with_no_eku_or_no_digital_signature() {
+    use rcgen::{ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku};
+    for (eku, wanted) in [
+        ("server_auth", Eku::ServerAuth),
+        ("client_auth", Eku::ClientAuth),
+    ] {
+        let text = format!("version = 1\neku = \"{eku}\"\n{}", &G2[12..]);
+        // No EKU extension at all: the policy's usage is not on the signer.
+        let none = g2_signer("No EKU", vec![], vec![Ku::DigitalSignature]);
+        let r = assert_kind(verify_with(&text, &none), "wrong_key_usage");
+        assert!(r.to_string().contains("No EKU"), "{r}");
+        // The EKU, but a keyUsage that forbids signatures.
+        let no_sign = g2_signer(
+            "Encipher Only",
+            vec![wanted.clone()],
+            vec![Ku::KeyEncipherment],
+        );
+        let r = assert_kind(verify_with(&text, &no_sign), "wrong_key_usage");
+        assert!(r.to_string().contains("digitalSignature"), "{r}");
+        // The EKU and digitalSignature: accepted.
+        let fine = g2_signer("Fine", vec![wanted], vec![Ku::DigitalSignature]);
+        assert_ok(verify_with(&text, &fine));
+    }
+}
+
+#[test]
+fn distrust_by_certificate_with_a_reissued_root_depends_on_the_anchor_order() {
+    // Root G2 re-issued: same name and key, a new serial and validity.
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(
+        rcgen::DnType::OrganizationName,
+        "DTEN Test Vendor (example)",
+    );
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "DTEN Test Root G2");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    params.serial_number = Some(rcgen::SerialNumber::from(0x2e15_u64));
+    params.not_before = rcgen::date_time_ymd(2026, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2045, 1, 1);
+    let key =
+        rcgen::KeyPair::from_pem(&String::from_utf8(read(pki("root-g2.key"))).unwrap()).unwrap();
+    let reissued = params.self_signed(&key).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("reissued.pem"), reissued.pem()).unwrap();
+    std::fs::copy(pki("root-g2.pem"), dir.path().join("root-g2.pem")).unwrap();
+    let anchor =
+        |name: &str, file: &str| format!("[[anchors]]\nname = \"{name}\"\nfile = \"{file}\"\n");
+    let original = anchor("G2", "root-g2.pem");
+    let renewed = anchor("G2 re-issued", "reissued.pem");
+    let run = |distrust: &str, anchors: &str| {
+        let mut trust = TrustStore::new();
+        let text = format!("version = 1\ndistrust = [\"{distrust}\"]\n{anchors}");
+        let policy = Policy::from_toml(&text, dir.path(), "p.toml", &mut trust).unwrap();
+        Verifier::new(trust, at())
+            .with_policy(policy)
+            .verify_both(&good_package())
+    };
+    let old_cert = cert_fp("root-g2.pem");
+    for anchors in [
+        format!("{original}{renewed}"),
+        format!("{renewed}{original}"),
+    ] {
+        // The original certificate is distrusted: the path ends at the re-issued one,
+        // whichever is stored first.
+        let p = assert_ok(run(&old_cert, &anchors));
+        assert_eq!(
+            p.signatures()[0].chain.last().map(String::as_str),
+            Some("O=DTEN Test Vendor (example), CN=DTEN Test Root G2")
+        );
+        // Distrusting the key distrusts both certificates.
+        assert_kind(
+            run(&key_fp("root-g2.pem"), &anchors),
+            "certificate_distrusted",
+        );
+    }
+}
