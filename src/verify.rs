@@ -527,9 +527,9 @@ impl Verifier {
                     actual: certs.len() as u64,
                 });
             }
-            for (i, cert) in certs.iter().enumerate() {
+            for cert in &certs {
                 let too_big = |what, limit: usize, actual: usize| Error::LimitExceeded {
-                    entry: Some(format!("signatures/{name}.pem (certificate {})", i + 1)),
+                    entry: Some(format!("signatures/{name}.pem")),
                     what,
                     limit: limit as u64,
                     actual: actual as u64,
