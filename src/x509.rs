@@ -242,6 +242,24 @@ fn reason_flags(contents: &[u8]) -> Option<u16> {
     Some(mask)
 }
 
+/// The context-tagged fields of a SEQUENCE's contents, as (tag byte,
+/// contents): in increasing tag number, each at most once, as DER requires.
+fn context_fields(mut input: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    let mut fields = Vec::new();
+    let mut last = None;
+    while !input.is_empty() {
+        let (field, rest) = tlv(input)?;
+        let number = field.tag & 0x1f;
+        if field.tag & 0xc0 != 0x80 || last.is_some_and(|l| number <= l) {
+            return None;
+        }
+        last = Some(number);
+        fields.push((field.tag, field.contents));
+        input = rest;
+    }
+    Some(fields)
+}
+
 fn boolean(contents: &[u8]) -> Option<bool> {
     match contents {
         [0x00] => Some(false),
@@ -270,25 +288,16 @@ impl IssuingDistributionPoint {
             return None;
         }
         let mut idp = Self::default();
-        let mut input = seq.contents;
-        let mut last = None;
-        while !input.is_empty() {
-            let (field, rest) = tlv(input)?;
-            // Fields in order, each at most once.
-            if last.is_some_and(|l| field.tag & 0x1f <= l) {
-                return None;
-            }
-            last = Some(field.tag & 0x1f);
-            match field.tag {
-                0xa0 => idp.names = Some(distribution_point_name(field.contents, issuer)?),
-                0x81 => idp.only_user = boolean(field.contents)?,
-                0x82 => idp.only_ca = boolean(field.contents)?,
-                0x83 => idp.only_some_reasons = Some(reason_flags(field.contents)?),
-                0x84 => idp.indirect = boolean(field.contents)?,
-                0x85 => idp.only_attribute = boolean(field.contents)?,
+        for (tag, contents) in context_fields(seq.contents)? {
+            match tag {
+                0xa0 => idp.names = Some(distribution_point_name(contents, issuer)?),
+                0x81 => idp.only_user = boolean(contents)?,
+                0x82 => idp.only_ca = boolean(contents)?,
+                0x83 => idp.only_some_reasons = Some(reason_flags(contents)?),
+                0x84 => idp.indirect = boolean(contents)?,
+                0x85 => idp.only_attribute = boolean(contents)?,
                 _ => return None,
             }
-            input = rest;
         }
         Some(idp)
     }
@@ -324,24 +333,16 @@ pub(crate) fn crl_distribution_points(
             reasons: None,
             crl_issuer: false,
         };
-        let mut fields = point.contents;
-        let mut last = None;
-        while !fields.is_empty() {
-            let (field, more) = tlv(fields)?;
-            if last.is_some_and(|l| field.tag & 0x1f <= l) {
-                return None;
-            }
-            last = Some(field.tag & 0x1f);
-            match field.tag {
-                0xa0 => dp.names = Some(distribution_point_name(field.contents, issuer)?),
-                0x81 => dp.reasons = Some(reason_flags(field.contents)?),
+        for (tag, contents) in context_fields(point.contents)? {
+            match tag {
+                0xa0 => dp.names = Some(distribution_point_name(contents, issuer)?),
+                0x81 => dp.reasons = Some(reason_flags(contents)?),
                 0xa2 => {
-                    general_names(field.contents)?;
+                    general_names(contents)?;
                     dp.crl_issuer = true;
                 }
                 _ => return None,
             }
-            fields = more;
         }
         points.push(dp);
         input = rest;
