@@ -756,3 +756,87 @@ fn a_valid_signature_in_an_unlisted_algorithm_fails_the_package() {
         "{r}"
     );
 }
+
+/// A CRL with Signing CA G2's name, signed by `issuer`, issued `this_update`
+/// (2026, month, day), listing `revoked` serials.
+fn crl_named_g2(
+    issuer: &rcgen::Issuer<'_, rcgen::KeyPair>,
+    day: u8,
+    number: u64,
+    revoked: &[u64],
+) -> String {
+    use rcgen::{
+        date_time_ymd, CertificateRevocationListParams, KeyIdMethod, RevokedCertParams,
+        SerialNumber,
+    };
+    CertificateRevocationListParams {
+        this_update: date_time_ymd(2026, 6, day),
+        next_update: date_time_ymd(2095, 1, 1),
+        crl_number: SerialNumber::from(number),
+        issuing_distribution_point: None,
+        revoked_certs: revoked
+            .iter()
+            .map(|s| RevokedCertParams {
+                serial_number: SerialNumber::from(*s),
+                revocation_time: date_time_ymd(2026, 5, 1),
+                reason_code: None,
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(issuer)
+    .unwrap()
+    .pem()
+    .unwrap()
+}
+
+#[test]
+fn an_equal_or_foreign_same_name_crl_never_hides_a_revocation() {
+    let bytes = build(builder(&["bad-revoked"]));
+    let g2 = issuer("signing-ca-g2");
+    // An emergency re-issue within the same second: one CRL revokes, the other not.
+    let quiet = crl_named_g2(&g2, 1, 5, &[]);
+    let loud = crl_named_g2(&g2, 1, 5, &[0x2205]);
+    // Someone else's CRL under Signing CA G2's name, newer, revoking nothing.
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(
+        rcgen::DnType::OrganizationName,
+        "DTEN Test Vendor (example)",
+    );
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "DTEN Test Signing CA G2");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![rcgen::KeyUsagePurpose::CrlSign];
+    let forger_key = rcgen::KeyPair::generate().unwrap();
+    let forger = rcgen::Issuer::from_params(&params, forger_key);
+    let foreign = crl_named_g2(&forger, 20, 99, &[]);
+    for crls in [
+        vec![quiet.as_str(), loud.as_str()],
+        vec![loud.as_str(), quiet.as_str()],
+        vec![foreign.as_str(), loud.as_str()],
+        vec![loud.as_str(), foreign.as_str()],
+    ] {
+        let mut trust = store(&["root-g2"], &[], &[]);
+        for crl in crls {
+            trust.add_crls(crl.as_bytes(), "crl").unwrap();
+        }
+        let r = assert_kind(verifier(trust).verify_both(&bytes), "certificate_revoked");
+        assert!(r.to_string().contains("2205"), "{r}");
+    }
+    // The forger's CRL alone: the store has CRLs under the issuer's name but
+    // none its key signed, so the status is unknown, not "not revoked".
+    let mut trust = store(&["root-g2"], &[], &[]);
+    trust.add_crls(foreign.as_bytes(), "foreign.crl").unwrap();
+    let r = assert_kind(
+        verifier(trust).verify_both(&good_package()),
+        "untrusted_signer",
+    );
+    assert!(
+        r.to_string()
+            .contains("none is signed by the key that issued it"),
+        "{r}"
+    );
+}
