@@ -4,10 +4,12 @@
 //! webpki tries every certificate whose subject matches an issuer name and
 //! bounds its search by steps, not by their cost; a package can offer many
 //! same-name CAs that make every step expensive. So pkgverify first follows
-//! the issuer links itself, by name and by a signature check (each distinct
-//! one made once per package, counted in [`Work`]), and offers webpki only
-//! the certificates on some chain of verified signatures from the signer up
-//! to an anchor. Anything dropped could not be on a valid path (a signature
+//! the issuer links itself, by name, and where a certificate has more than
+//! one candidate issuer, by a signature check (each distinct one made once
+//! per package, counted in [`Work`]); it offers webpki only the certificates
+//! on some chain of such links from the signer up to an anchor. A lone
+//! candidate is left for webpki to verify (the common, linear chain costs no
+//! extra check). Anything dropped could not be on a valid path (a signature
 //! webpki would check fails, in the same algorithms), so pruning only saves
 //! work: webpki still makes every decision about the paths that remain.
 
@@ -23,8 +25,9 @@ pub(crate) struct Offered<'a> {
     pub(crate) cert: Rc<Cert>,
 }
 
-/// The indices of the `pool` certificates that lie on a chain of verified
-/// signatures from `ee` to one of `anchors`, in pool order.
+/// The indices of the `pool` certificates that lie on a chain of issuer links
+/// (verified wherever there was a choice) from `ee` to one of `anchors`, in
+/// pool order.
 pub(crate) fn useful(
     work: &Work,
     ee: &Offered<'_>,
@@ -46,14 +49,28 @@ pub(crate) fn useful(
             },
         };
         let wanted = contents(&child.cert.issuer_raw).unwrap_or_default();
-        for (j, candidate) in pool.iter().enumerate() {
-            if Some(j) == at
-                || candidate.cert.sha256 == child.cert.sha256
-                || contents(&candidate.cert.subject_raw) != Some(wanted)
-            {
+        let named: Vec<usize> = pool
+            .iter()
+            .enumerate()
+            .filter(|(j, candidate)| {
+                Some(*j) != at
+                    && candidate.cert.sha256 != child.cert.sha256
+                    && contents(&candidate.cert.subject_raw) == Some(wanted)
+            })
+            .map(|(j, _)| j)
+            .collect();
+        let named_anchors: Vec<&Rc<Cert>> = anchors
+            .iter()
+            .filter(|a| contents(&a.subject_raw) == Some(wanted))
+            .collect();
+        // A single candidate issuer is webpki's to verify; only a choice
+        // between several is settled here by their signatures.
+        let only_one = named.len() + named_anchors.len() == 1;
+        for j in named {
+            let Some(candidate) = pool.get(j) else {
                 continue;
-            }
-            if signed_by(work, child, &candidate.cert)? {
+            };
+            if only_one || signed_by(work, child, &candidate.cert)? {
                 if let Some(i) = at {
                     if let Some(list) = issuers.get_mut(i) {
                         list.push(j);
@@ -68,9 +85,8 @@ pub(crate) fn useful(
             }
         }
         if let Some(i) = at {
-            for anchor in anchors {
-                if contents(&anchor.subject_raw) == Some(wanted) && signed_by(work, child, anchor)?
-                {
+            for anchor in named_anchors {
+                if only_one || signed_by(work, child, anchor)? {
                     if let Some(flag) = to_anchor.get_mut(i) {
                         *flag = true;
                     }
