@@ -426,3 +426,112 @@ fn unix(secs: i64) -> UnixTime {
         u64::try_from(secs).unwrap_or(0),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use rcgen::{
+        date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams,
+        CrlDistributionPoint, CrlIssuingDistributionPoint, CrlScope, IsCa, Issuer, KeyIdMethod,
+        KeyPair, KeyUsagePurpose, RevocationReason, RevokedCertParams, SerialNumber,
+    };
+
+    use super::*;
+
+    /// Every truncation and every single-bit flip of `der`.
+    fn mutants(der: &[u8]) -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = (0..der.len()).map(|n| der[..n].to_vec()).collect();
+        for i in 0..der.len() {
+            for bit in 0..8 {
+                let mut v = der.to_vec();
+                v[i] ^= 1 << bit;
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn hostile_crls_and_distribution_points_never_panic() {
+        let mut ca = CertificateParams::default();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_der = ca.self_signed(&ca_key).unwrap().der().to_vec();
+        let issuer = Issuer::from_params(&ca, &ca_key);
+        let crl = CertificateRevocationListParams {
+            this_update: date_time_ymd(2027, 1, 1),
+            next_update: date_time_ymd(2028, 1, 1),
+            crl_number: SerialNumber::from(7u64),
+            issuing_distribution_point: Some(CrlIssuingDistributionPoint {
+                distribution_point: CrlDistributionPoint {
+                    uris: vec!["http://crl.example/a.crl".into()],
+                },
+                scope: Some(CrlScope::UserCertsOnly),
+            }),
+            revoked_certs: vec![RevokedCertParams {
+                serial_number: SerialNumber::from(5u64),
+                revocation_time: date_time_ymd(2026, 1, 1),
+                reason_code: Some(RevocationReason::CertificateHold),
+                invalidity_date: None,
+            }],
+            key_identifier_method: KeyIdMethod::Sha256,
+        }
+        .signed_by(&issuer)
+        .unwrap()
+        .der()
+        .to_vec();
+        let mut leaf = CertificateParams::default();
+        leaf.serial_number = Some(SerialNumber::from(5u64));
+        leaf.crl_distribution_points = vec![CrlDistributionPoint {
+            uris: vec!["http://crl.example/a.crl".into()],
+        }];
+        let leaf_der = leaf
+            .signed_by(&KeyPair::generate().unwrap(), &issuer)
+            .unwrap()
+            .der()
+            .to_vec();
+        let work = Work::new();
+        let ca_cert = Cert::read(&ca_der).unwrap();
+        let good = Crl::parse(&crl).unwrap();
+        let leaf_cert = Cert::read(&leaf_der).unwrap();
+        // 2027-06-01, inside the CRL's validity.
+        let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_811_808_000));
+        let rules = Rules {
+            required: true,
+            ignore_expiry: false,
+        };
+        assert!(matches!(
+            status(
+                &work,
+                std::slice::from_ref(&good),
+                &leaf_cert,
+                &ca_cert,
+                time,
+                rules
+            ),
+            Ok(Status::Revoked {
+                reason: Some(CERTIFICATE_HOLD),
+                ..
+            })
+        ));
+        // Hostile CRLs: parse or refuse, never panic; any that parse are judged.
+        for m in mutants(&crl) {
+            if let Ok(c) = Crl::parse(&m) {
+                let _ = status(&Work::new(), &[c], &leaf_cert, &ca_cert, time, rules);
+            }
+        }
+        // Hostile distribution points in a certificate.
+        for m in mutants(&leaf_der) {
+            if let Some(c) = Cert::read(&m) {
+                let _ = status(
+                    &Work::new(),
+                    std::slice::from_ref(&good),
+                    &c,
+                    &ca_cert,
+                    time,
+                    rules,
+                );
+            }
+        }
+    }
+}
