@@ -86,6 +86,7 @@ mod error;
 mod escape;
 mod limits;
 mod manifest;
+mod outcome;
 mod pack;
 mod path;
 mod policy;
@@ -107,17 +108,16 @@ pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
 pub use escape::{needs_escape, Escaped};
 pub use limits::Limits;
 pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
+pub use outcome::{Problem, Rejection, SignatureReport, SignatureStatus, VerifiedPackage};
 pub use pack::{Compression, PackageBuilder};
 pub use policy::{Fingerprint, PackageIntermediates, Policy, SignerRule};
-pub use report::{
-    FileReport, PackageId, Problem, Report, SignatureReport, SignatureStatus, REPORT_SCHEMA_VERSION,
-};
+pub use report::{FileReport, PackageId, Report, REPORT_SCHEMA_VERSION};
 pub use revocation::RevocationUnknown;
 pub use rustls_pki_types::UnixTime;
 pub use signature::{Algorithm, SigningKey};
 pub use time::parse_rfc3339;
 pub use trust::{AnchorWindow, CertInfo, CrlExpiration, TrustStore};
-pub use verify::{Rejection, VerifiedPackage, Verifier};
+pub use verify::Verifier;
 
 /// The README's Rust example is compiled as a doctest.
 #[cfg(doctest)]

@@ -3,67 +3,7 @@
 
 use serde::Serialize;
 
-use crate::error::Error;
-use crate::trust::CertInfo;
-use crate::verify::{Rejection, VerifiedPackage};
-
-/// A signature's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SignatureStatus {
-    /// Valid, and the signer chains to a trust anchor.
-    Trusted,
-    /// Valid bytes, but the signer is not trusted (see the problem).
-    Untrusted,
-    /// The bytes do not verify, or the certificate file is unusable; fatal.
-    Invalid,
-    /// In an algorithm format 1 does not list (a P-521 key, RSA with
-    /// SHA-512, ...): never counts toward trust or a threshold, and does not
-    /// fail a package that other signatures carry.
-    Unsupported,
-}
-
-/// A failure as reports show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// [`Error::kind`].
-    pub kind: &'static str,
-    /// The error's message.
-    pub message: String,
-    /// The entry concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-}
-
-impl From<&Error> for Problem {
-    fn from(e: &Error) -> Self {
-        Self {
-            kind: e.kind(),
-            message: e.to_string(),
-            path: e.path().map(str::to_owned),
-        }
-    }
-}
-
-/// One signature pair's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SignatureReport {
-    /// `NAME` of `signatures/NAME.sig`.
-    pub name: String,
-    /// The outcome.
-    pub status: SignatureStatus,
-    /// The algorithm that verified the bytes, if they verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub algorithm: Option<&'static str>,
-    /// The signer certificate, if it could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signer: Option<CertInfo>,
-    /// Subjects from the signer up to the trust anchor (trusted signatures only).
-    pub chain: Vec<String>,
-    /// Why the signature is not trusted, if it is not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<Problem>,
-}
+use crate::outcome::{Problem, Rejection, SignatureReport, VerifiedPackage};
 
 /// The package's identity in a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

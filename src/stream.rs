@@ -26,11 +26,9 @@ use crate::archive::{
 };
 use crate::error::{ArchiveDefect as D, Error, Unsupported};
 use crate::manifest::FileEntry;
+use crate::outcome::{Rejection, VerifiedPackage};
 use crate::path;
-use crate::verify::{
-    check_mode_of, Authenticated, LayoutBuilder, Listing, Rejection, Role, VerifiedPackage,
-    Verifier,
-};
+use crate::verify::{check_mode_of, Authenticated, LayoutBuilder, Listing, Role, Verifier};
 
 /// A buffered reader that knows how many bytes have been consumed.
 struct Stream<R> {
@@ -145,7 +143,20 @@ struct Data {
     flaw: Option<Error>,
 }
 
-pub(crate) fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage, Rejection> {
+impl Verifier {
+    /// Verifies a package read from a stream in one pass, without spooling it
+    /// anywhere (see the `stream` module for how). The reader is read to its end.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify_path`]; in addition, a stored entry with a data
+    /// descriptor is [`Error::UnsupportedEntry`] here, since a stream cannot
+    /// delimit it.
+    pub fn verify_reader<R: std::io::Read>(&self, reader: R) -> Result<VerifiedPackage, Rejection> {
+        verify(self, reader)
+    }
+}
+
+fn verify<R: Read>(v: &Verifier, reader: R) -> Result<VerifiedPackage, Rejection> {
     let limits = v.limits();
     let mut s = Stream::new(reader);
     let mut seen: Vec<Seen> = Vec::new();

@@ -15,9 +15,9 @@ use sha2::{Digest, Sha256};
 use crate::archive::{self, Entry, FileSource, Source};
 use crate::error::Error;
 use crate::limits::Limits;
-use crate::manifest::{FileEntry, Manifest, PackageInfo};
+use crate::manifest::{FileEntry, Manifest};
+use crate::outcome::{Problem, Rejection, SignatureReport, SignatureStatus, VerifiedPackage};
 use crate::policy::Policy;
-use crate::report::{Problem, SignatureReport, SignatureStatus};
 use crate::signature::{self, Checked, Unlisted};
 use crate::trust::{self, CertInfo, TrustStore};
 
@@ -38,101 +38,6 @@ struct ProgressFn(Arc<dyn Fn(u64, u64) + Send + Sync>);
 impl std::fmt::Debug for ProgressFn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ProgressFn")
-    }
-}
-
-/// A package that passed every check. The only way to reach its manifest.
-#[derive(Debug, Clone)]
-pub struct VerifiedPackage {
-    manifest: Manifest,
-    signatures: Vec<SignatureReport>,
-    bytes: u64,
-}
-
-impl VerifiedPackage {
-    /// The authenticated manifest: package identity, files and metadata.
-    pub fn manifest(&self) -> &Manifest {
-        &self.manifest
-    }
-
-    /// Every signature's outcome (at least one is trusted).
-    pub fn signatures(&self) -> &[SignatureReport] {
-        &self.signatures
-    }
-
-    /// Total payload bytes hashed.
-    pub fn bytes(&self) -> u64 {
-        self.bytes
-    }
-}
-
-/// Why a package was refused, with what was learned before the refusal.
-#[derive(Debug)]
-pub struct Rejection(Box<RejectionInner>);
-
-#[derive(Debug)]
-struct RejectionInner {
-    error: Error,
-    signatures: Vec<SignatureReport>,
-    package: Option<PackageInfo>,
-    files: u64,
-    bytes: u64,
-}
-
-impl Rejection {
-    /// The first failure.
-    pub fn error(&self) -> &Error {
-        &self.0.error
-    }
-
-    /// The first failure, by value.
-    pub fn into_error(self) -> Error {
-        self.0.error
-    }
-
-    /// The failure's stable kind string (see [`Error::kind`]).
-    pub fn kind(&self) -> &'static str {
-        self.0.error.kind()
-    }
-
-    /// Each signature's outcome, if the signatures were reached.
-    pub fn signatures(&self) -> &[SignatureReport] {
-        &self.0.signatures
-    }
-
-    /// The package's identity, known only if a trusted signature covered the
-    /// manifest before the failure.
-    pub fn package(&self) -> Option<&PackageInfo> {
-        self.0.package.as_ref()
-    }
-
-    /// Payload files and bytes that verified before the failure.
-    pub fn progress(&self) -> (u64, u64) {
-        (self.0.files, self.0.bytes)
-    }
-}
-
-impl From<Error> for Rejection {
-    fn from(error: Error) -> Self {
-        Self(Box::new(RejectionInner {
-            error,
-            signatures: Vec::new(),
-            package: None,
-            files: 0,
-            bytes: 0,
-        }))
-    }
-}
-
-impl std::fmt::Display for Rejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.error.fmt(f)
-    }
-}
-
-impl std::error::Error for Rejection {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(&self.0.error)
     }
 }
 
@@ -178,17 +83,6 @@ impl Verifier {
 
     pub(crate) fn limits(&self) -> &Limits {
         &self.limits
-    }
-
-    /// Verifies a package read from a stream in one pass, without spooling it
-    /// anywhere (see the `stream` module for how). The reader is read to its end.
-    ///
-    /// # Errors
-    /// As [`Verifier::verify_path`]; in addition, a stored entry with a data
-    /// descriptor is [`Error::UnsupportedEntry`] here, since a stream cannot
-    /// delimit it.
-    pub fn verify_reader<R: std::io::Read>(&self, reader: R) -> Result<VerifiedPackage, Rejection> {
-        crate::stream::verify(self, reader)
     }
 
     /// Replaces the resource limits.
@@ -377,15 +271,7 @@ impl Verifier {
             .map(|(name, sig, pem)| self.check_signature(&work, name, manifest, sig, pem))
             .collect();
         let signatures: Vec<SignatureReport> = outcomes.iter().map(|(r, _)| r.clone()).collect();
-        let reject = |error: Error| {
-            Rejection(Box::new(RejectionInner {
-                error,
-                signatures: signatures.clone(),
-                package: None,
-                files: 0,
-                bytes: 0,
-            }))
-        };
+        let reject = |error: Error| Rejection::new(error, signatures.clone(), None, 0, 0);
         let mut invalid = None;
         let mut best_untrusted: Option<Error> = None;
         let mut trusted = false;
@@ -624,21 +510,17 @@ pub(crate) struct Authenticated {
 impl Authenticated {
     /// A rejection after authentication: the package identity is known.
     pub(crate) fn reject(&self, error: Error, files: u64, bytes: u64) -> Rejection {
-        Rejection(Box::new(RejectionInner {
+        Rejection::new(
             error,
-            signatures: self.signatures.clone(),
-            package: Some(self.manifest.package().clone()),
+            self.signatures.clone(),
+            Some(self.manifest.package().clone()),
             files,
             bytes,
-        }))
+        )
     }
 
     pub(crate) fn into_verified(self, bytes: u64) -> VerifiedPackage {
-        VerifiedPackage {
-            manifest: self.manifest,
-            signatures: self.signatures,
-            bytes,
-        }
+        VerifiedPackage::new(self.manifest, self.signatures, bytes)
     }
 }
 

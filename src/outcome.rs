@@ -1,0 +1,181 @@
+//! What verification concludes: a verified package, or a rejection with what
+//! was learned before it, and each signature's outcome. Reports and the
+//! example verifier are built from these; this module depends on no
+//! verification step.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::manifest::{Manifest, PackageInfo};
+use crate::trust::CertInfo;
+
+/// A signature's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureStatus {
+    /// Valid, and the signer chains to a trust anchor.
+    Trusted,
+    /// Valid bytes, but the signer is not trusted (see the problem).
+    Untrusted,
+    /// The bytes do not verify, or the certificate file is unusable; fatal.
+    Invalid,
+    /// In an algorithm format 1 does not list (a P-521 key, RSA with
+    /// SHA-512, ...): never counts toward trust or a threshold, and does not
+    /// fail a package that other signatures carry.
+    Unsupported,
+}
+
+/// A failure as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// [`Error::kind`].
+    pub kind: &'static str,
+    /// The error's message.
+    pub message: String,
+    /// The entry concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl From<&Error> for Problem {
+    fn from(e: &Error) -> Self {
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+            path: e.path().map(str::to_owned),
+        }
+    }
+}
+
+/// One signature pair's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureReport {
+    /// `NAME` of `signatures/NAME.sig`.
+    pub name: String,
+    /// The outcome.
+    pub status: SignatureStatus,
+    /// The algorithm that verified the bytes, if they verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<&'static str>,
+    /// The signer certificate, if it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<CertInfo>,
+    /// Subjects from the signer up to the trust anchor (trusted signatures only).
+    pub chain: Vec<String>,
+    /// Why the signature is not trusted, if it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// A package that passed every check. The only way to reach its manifest.
+#[derive(Debug, Clone)]
+pub struct VerifiedPackage {
+    manifest: Manifest,
+    signatures: Vec<SignatureReport>,
+    bytes: u64,
+}
+
+impl VerifiedPackage {
+    pub(crate) fn new(manifest: Manifest, signatures: Vec<SignatureReport>, bytes: u64) -> Self {
+        Self {
+            manifest,
+            signatures,
+            bytes,
+        }
+    }
+
+    /// The authenticated manifest: package identity, files and metadata.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Every signature's outcome (at least one is trusted).
+    pub fn signatures(&self) -> &[SignatureReport] {
+        &self.signatures
+    }
+
+    /// Total payload bytes hashed.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+/// Why a package was refused, with what was learned before the refusal.
+#[derive(Debug)]
+pub struct Rejection(Box<RejectionInner>);
+
+#[derive(Debug)]
+struct RejectionInner {
+    error: Error,
+    signatures: Vec<SignatureReport>,
+    package: Option<PackageInfo>,
+    files: u64,
+    bytes: u64,
+}
+
+impl Rejection {
+    pub(crate) fn new(
+        error: Error,
+        signatures: Vec<SignatureReport>,
+        package: Option<PackageInfo>,
+        files: u64,
+        bytes: u64,
+    ) -> Self {
+        Self(Box::new(RejectionInner {
+            error,
+            signatures,
+            package,
+            files,
+            bytes,
+        }))
+    }
+
+    /// The first failure.
+    pub fn error(&self) -> &Error {
+        &self.0.error
+    }
+
+    /// The first failure, by value.
+    pub fn into_error(self) -> Error {
+        self.0.error
+    }
+
+    /// The failure's stable kind string (see [`Error::kind`]).
+    pub fn kind(&self) -> &'static str {
+        self.0.error.kind()
+    }
+
+    /// Each signature's outcome, if the signatures were reached.
+    pub fn signatures(&self) -> &[SignatureReport] {
+        &self.0.signatures
+    }
+
+    /// The package's identity, known only if a trusted signature covered the
+    /// manifest before the failure.
+    pub fn package(&self) -> Option<&PackageInfo> {
+        self.0.package.as_ref()
+    }
+
+    /// Payload files and bytes that verified before the failure.
+    pub fn progress(&self) -> (u64, u64) {
+        (self.0.files, self.0.bytes)
+    }
+}
+
+impl From<Error> for Rejection {
+    fn from(error: Error) -> Self {
+        Self::new(error, Vec::new(), None, 0, 0)
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.0.error)
+    }
+}
