@@ -493,6 +493,14 @@ pub enum ArchiveDefect {
         /// Where they are.
         offset: u64,
     },
+    /// A local entry that the central directory does not list: a streaming
+    /// reader extracts it, a reader of the central directory does not.
+    #[error("the entry has a local header but no central directory record")]
+    MissingCentralRecord,
+    /// A central directory record for which the archive holds no local entry
+    /// where the reading met it.
+    #[error("the central directory lists an entry the archive does not hold in that place")]
+    MissingLocalHeader,
     /// The entry's data overlaps the next structure, or the central directory order differs from the file order.
     #[error("entry data at offset {offset} overlaps another record")]
     Overlap {
@@ -636,9 +644,11 @@ pub enum Unsupported {
     /// (ownership, libarchive attributes, unknown fields).
     #[error("extra field {0:#06x} (only zip64, unicode path and timestamps are allowed)")]
     ExtraField(u16),
-    /// A stored entry followed by a data descriptor, in a stream: nothing says where its data ends.
-    #[error("stored with a data descriptor, which cannot be delimited when streaming (verify the file instead)")]
-    StoredDescriptorInStream,
+    /// A stored entry followed by a data descriptor without its optional
+    /// signature: a streaming reader finds the end of stored data only by
+    /// the signature.
+    #[error("stored with a data descriptor that has no signature, so a streaming reader cannot find where the data ends (write the descriptor's signature, or deflate the entry)")]
+    UnsignedStoredDescriptor,
     /// General-purpose flag bits this verifier does not know.
     #[error("unknown general-purpose flags {0:#06x}")]
     Flags(u16),

@@ -78,7 +78,6 @@
     )
 )]
 
-mod archive;
 mod candidates;
 mod cert;
 mod chain;
@@ -93,12 +92,12 @@ mod policy;
 mod report;
 mod revocation;
 mod signature;
-mod stream;
 mod time;
 mod trust;
 mod verify;
 mod work;
 mod x509;
+mod zip;
 
 pub use chain::{
     AnchorPolicy, ChainError, ChainOptions, ChainProblem, PathRole, RevocationPolicy, Usage,

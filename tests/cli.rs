@@ -325,7 +325,7 @@ fn stdin_is_streamed_without_any_temporary_file() {
 }
 
 #[test]
-fn a_stored_entry_with_a_descriptor_cannot_be_streamed_but_verifies_as_a_file() {
+fn a_stored_entry_with_a_descriptor_verifies_as_a_file_and_as_a_stream() {
     let mut entries = common::raw_package(&[("bin/tool", b"tool", 0o644)], vec![]);
     let mut e = common::RawEntry::file("bin/tool", b"tool");
     e.descriptor = true;
@@ -342,13 +342,8 @@ fn a_stored_entry_with_a_descriptor_cannot_be_streamed_but_verifies_as_a_file() 
     assert_eq!(file.code, 0, "{file:?}");
     *args.last_mut().unwrap() = "-".into();
     let streamed = run("verify", &args, Some(&bytes));
-    assert_eq!(streamed.code, 1, "{streamed:?}");
-    let v = json(&streamed);
-    assert_eq!(v["error"]["kind"], "unsupported_entry");
-    assert!(v["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("cannot be delimited"));
+    assert_eq!(streamed.code, 0, "{streamed:?}");
+    assert_eq!(json(&streamed), json(&file));
 }
 
 // ---- verify: caller mistakes -----------------------------------------------

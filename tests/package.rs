@@ -113,8 +113,7 @@ fn verify_path_and_bytes_agree_and_the_file_is_not_modified() {
 #[test]
 fn streaming_agrees_with_file_verification() {
     // Every case of the table through verify_reader (one pass, no seeking) and
-    // verify_bytes: the same verdict and kind. The one designed difference: a
-    // stored entry with a data descriptor cannot be delimited in a stream.
+    // verify_bytes: the same verdict and the same error.
     let plain = verifier(trust_g2());
     let with_crl = verifier(store(&["root-g2"], &[], &["signing-ca-g2.crl"]));
     let mut failures = Vec::new();
@@ -126,16 +125,7 @@ fn streaming_agrees_with_file_verification() {
         };
         let streamed = v.verify_reader(&c.bytes[..]);
         let (file, stream) = (kind(&v.verify_bytes(&c.bytes)), kind(&streamed));
-        let undelimitable = matches!(
-            streamed.as_ref().map_err(|r| r.error()),
-            Err(pkgverify::Error::UnsupportedEntry {
-                feature: pkgverify::Unsupported::StoredDescriptorInStream,
-                ..
-            })
-        );
-        if undelimitable {
-            // Designed: the seekable reader delimits these by the central directory.
-        } else if file != stream {
+        if file != stream {
             failures.push(format!("{}: file {file:?}, stream {stream:?}", c.name));
         }
     }

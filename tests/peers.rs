@@ -382,26 +382,17 @@ fn unzip_agrees_with_accepted_packages() {
 // ---- helpers ----------------------------------------------------------------------------
 
 /// Verifies from the file and, in one pass, as a stream; both must give the same
-/// verdict (a stored entry with a data descriptor aside, which a stream cannot delimit).
+/// verdict.
 fn verify(zip: &Path) -> Result<VerifiedPackage, Rejection> {
     let v = verifier(store(&["root-g2"], &[], &[]));
     let file = v.verify_path(zip);
     let streamed = v.verify_reader(fs::File::open(zip).unwrap());
     let kind = |r: &Result<VerifiedPackage, Rejection>| r.as_ref().err().map(|e| e.kind());
-    let undelimitable = matches!(
-        streamed.as_ref().map_err(|r| r.error()),
-        Err(pkgverify::Error::UnsupportedEntry {
-            feature: pkgverify::Unsupported::StoredDescriptorInStream,
-            ..
-        })
+    assert_eq!(
+        kind(&file),
+        kind(&streamed),
+        "file and stream disagree on {zip:?}"
     );
-    if !undelimitable {
-        assert_eq!(
-            kind(&file),
-            kind(&streamed),
-            "file and stream disagree on {zip:?}"
-        );
-    }
     file
 }
 

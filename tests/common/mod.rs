@@ -393,8 +393,8 @@ pub fn raw_signed(manifest: &[u8], payload: Vec<RawEntry>) -> Vec<RawEntry> {
 
 /// Verification in both modes: from memory (seekable) and as a one-pass stream.
 pub trait BothModes {
-    /// Verifies `bytes` both ways, asserts the same verdict and kind (a stored entry
-    /// with a data descriptor aside: a stream cannot delimit it), returns the file's.
+    /// Verifies `bytes` both ways, asserts the same verdict and the same error,
+    /// returns the file's.
     fn verify_both(&self, bytes: &[u8]) -> Result<VerifiedPackage, Rejection>;
 }
 
@@ -403,22 +403,13 @@ impl BothModes for Verifier {
     fn verify_both(&self, bytes: &[u8]) -> Result<VerifiedPackage, Rejection> {
         let file = self.verify_bytes(bytes);
         let stream = self.verify_reader(bytes);
-        let undelimitable = matches!(
-            stream.as_ref().map_err(|r| r.error()),
-            Err(pkgverify::Error::UnsupportedEntry {
-                feature: pkgverify::Unsupported::StoredDescriptorInStream,
-                ..
-            })
-        );
-        if !undelimitable {
-            let kind = |r: &Result<VerifiedPackage, Rejection>| {
-                r.as_ref().err().map(|e| (e.kind(), e.to_string()))
-            };
-            assert_eq!(kind(&file), kind(&stream), "file and stream disagree");
-            if let (Ok(a), Ok(b)) = (&file, &stream) {
-                assert_eq!(a.manifest(), b.manifest());
-                assert_eq!(a.bytes(), b.bytes());
-            }
+        let kind = |r: &Result<VerifiedPackage, Rejection>| {
+            r.as_ref().err().map(|e| (e.kind(), e.to_string()))
+        };
+        assert_eq!(kind(&file), kind(&stream), "file and stream disagree");
+        if let (Ok(a), Ok(b)) = (&file, &stream) {
+            assert_eq!(a.manifest(), b.manifest());
+            assert_eq!(a.bytes(), b.bytes());
         }
         file
     }
