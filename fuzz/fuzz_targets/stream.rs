@@ -1,8 +1,7 @@
 //! One-pass verification of a stream (`Verifier::verify_reader`) of
 //! arbitrary bytes against the tests' trust store, compared with seekable
 //! verification of the same bytes (`assert_same_verdict`): both accept the
-//! same manifest or both reject, except for stored entries with a data
-//! descriptor, which only a stream cannot delimit.
+//! same manifest, or both reject with the same error.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

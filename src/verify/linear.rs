@@ -304,7 +304,7 @@ impl<I: Input> Linear<'_, '_, I> {
         let judged = judge_payload(&f, &local.name, local.method, &c, &rec);
         pipeline::close(entry, judged.is_ok()).map_err(|e| self.fatal(e))?;
         match judged {
-            Ok(()) => self.p.count(f.size),
+            Ok(()) => self.p.count(1, f.size),
             Err(e) => self.hold(Key::Entry(index, Step::Content), e)?,
         }
         Ok(Next::Go(descriptor))

@@ -1,8 +1,9 @@
-//! The verification steps, in the order format 1 allows them (docs/FORMAT.md,
-//! "When a package is verified"): layout, the manifest and signature files,
-//! authentication, the listing, the content of each payload entry, modes,
-//! missing files. Both drivers go through the same [`Pipeline`]; they differ
-//! only in how bytes arrive (and so in when each step can run).
+//! The verification steps after the structure (step 1, `crate::zip`),
+//! numbered as in docs/FORMAT.md, "When a package is verified": 2 layout,
+//! 3 the manifest and signature files, 4 authentication, 5 the listing,
+//! 6 the content of each payload entry, 7 modes, 8 missing files. Both
+//! drivers go through the same [`Pipeline`]; they differ only in how bytes
+//! arrive (and so in when each step can run).
 
 use std::io;
 
@@ -50,12 +51,12 @@ impl<'v> Pipeline<'v> {
         self.v
     }
 
-    /// Step 1, layout: what entry `index` is, by its name and place.
+    /// Step 2, layout: what entry `index` is, by its name and place.
     pub(crate) fn role(&mut self, index: usize, name: &str, is_dir: bool) -> Result<Role, Error> {
         self.layout.push(index, name, is_dir, self.v.limits())
     }
 
-    /// Step 2, the manifest, signature files and directories: how to read
+    /// Step 3, the manifest, signature files and directories: how to read
     /// one, given the size on record when it is known before the data.
     pub(crate) fn small_spec(
         &self,
@@ -116,7 +117,7 @@ impl<'v> Pipeline<'v> {
         !self.attempted
     }
 
-    /// Step 3, authentication, once the signature files are all read: every
+    /// Step 4, authentication, once the signature files are all read: every
     /// signature and chain, then the manifest is parsed.
     pub(crate) fn authenticate(&mut self) -> Result<(), Rejection> {
         self.attempted = true;
@@ -146,7 +147,7 @@ impl<'v> Pipeline<'v> {
         self.auth.as_ref().map(|(a, _)| &a.manifest)
     }
 
-    /// Step 4, the listing: the manifest's index of payload entry `name`,
+    /// Step 5, the listing: the manifest's index of payload entry `name`,
     /// checked against the size and mode where they are known.
     pub(crate) fn claim(
         &mut self,
@@ -160,7 +161,7 @@ impl<'v> Pipeline<'v> {
         listing.claim(&auth.manifest, name, size, unix_mode)
     }
 
-    /// The mode of a payload entry claimed earlier (from the central directory).
+    /// Step 7, the mode of a payload entry claimed earlier (from the central directory).
     pub(crate) fn claimed_mode(&self, name: &str, unix_mode: Option<u32>) -> Result<(), Error> {
         match self.auth.as_ref() {
             Some((auth, listing)) => listing.mode(&auth.manifest, name, unix_mode),
@@ -168,7 +169,7 @@ impl<'v> Pipeline<'v> {
         }
     }
 
-    /// Step 6, missing files: every listed file claimed.
+    /// Step 8, missing files: every listed file claimed.
     pub(crate) fn missing(&self) -> Result<(), Error> {
         match self.auth.as_ref() {
             Some((auth, listing)) => listing.missing(&auth.manifest),
@@ -176,10 +177,10 @@ impl<'v> Pipeline<'v> {
         }
     }
 
-    /// Counts a verified payload file.
-    pub(crate) fn count(&mut self, size: u64) {
-        self.files += 1;
-        self.bytes += size;
+    /// Counts verified payload files and their bytes.
+    pub(crate) fn count(&mut self, files: u64, bytes: u64) {
+        self.files += files;
+        self.bytes += bytes;
     }
 
     /// A rejection with what was learned before it.
@@ -225,7 +226,7 @@ impl SmallLimit {
     }
 }
 
-/// Step 2, the small entries' content against its record.
+/// Step 3, the small entries' content against its record.
 pub(crate) fn judge_small(
     name: &str,
     method: u16,
@@ -235,7 +236,7 @@ pub(crate) fn judge_small(
     content::judge(name, method, c, rec, None)
 }
 
-/// Step 5, content: how to read payload entry `file`.
+/// Step 6, content: how to read payload entry `file`.
 pub(crate) fn payload_spec(file: &FileEntry, method: u16, delimit: Delimit, scan: bool) -> Spec {
     Spec {
         method,
@@ -246,7 +247,7 @@ pub(crate) fn payload_spec(file: &FileEntry, method: u16, delimit: Delimit, scan
     }
 }
 
-/// Step 5, content: a payload entry's content against its record and its signed size and digest.
+/// Step 6, content: a payload entry's content against its record and its signed size and digest.
 pub(crate) fn judge_payload(
     file: &FileEntry,
     name: &str,

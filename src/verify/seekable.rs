@@ -82,7 +82,8 @@ fn fast<S: Source + ?Sized>(
             Some(e.size),
         )?;
         spec.scan_descriptors = stored_with_descriptor(e);
-        let mut bytes = Vec::new();
+        // The size on record, within its limit (checked above): no regrowth.
+        let mut bytes = Vec::with_capacity(usize::try_from(spec.expected).unwrap_or(0));
         let c = content::read(&mut l.data(src), &e.name, spec, &mut |chunk| {
             bytes.extend_from_slice(chunk);
             true
@@ -117,10 +118,8 @@ fn fast<S: Source + ?Sized>(
         done: AtomicU64::new(0),
     });
     let sink = sink.or(progress.as_ref().map(|p| p as &dyn Sink));
-    let done = hash_all(v, src, manifest, &mut work, sink).map_err(|e| p.reject(e))?;
-    for size in done {
-        p.count(size);
-    }
+    let (files, bytes) = hash_all(v, src, manifest, &mut work, sink).map_err(|e| p.reject(e))?;
+    p.count(files, bytes);
     p.into_verified()
 }
 
@@ -133,15 +132,15 @@ struct Work<'a> {
 
 /// Hashes payload entries on up to [`Limits::threads`](crate::Limits::threads)
 /// threads, largest first; the first failure stops every worker. Returns the
-/// sizes verified, or the failure of the earliest entry (in archive order)
-/// among those that failed before the stop.
+/// files and bytes verified, or the failure of the earliest entry (in archive
+/// order) among those that failed before the stop.
 fn hash_all<S: Source + ?Sized>(
     v: &Verifier,
     src: &S,
     m: &Manifest,
     work: &mut [Work<'_>],
     sink: Option<&dyn Sink>,
-) -> Result<Vec<u64>, Error> {
+) -> Result<(u64, u64), Error> {
     let size = |w: &Work<'_>| m.files().get(w.file).map_or(0, |f| f.size);
     work.sort_by_key(|w| (std::cmp::Reverse(size(w)), w.index));
     // Automatic: all cores, but one below a few MiB, where starting threads
@@ -156,7 +155,7 @@ fn hash_all<S: Source + ?Sized>(
     .max(1);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let done: Mutex<Vec<u64>> = Mutex::new(Vec::with_capacity(work.len()));
+    let (files, bytes) = (AtomicU64::new(0), AtomicU64::new(0));
     let failures: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
     let work = &*work;
     let worker = || loop {
@@ -171,9 +170,8 @@ fn hash_all<S: Source + ?Sized>(
         };
         match hash_entry(src, w.l, f, sink, &stop) {
             Ok(true) => {
-                if let Ok(mut d) = done.lock() {
-                    d.push(f.size);
-                }
+                files.fetch_add(1, Ordering::Relaxed);
+                bytes.fetch_add(f.size, Ordering::Relaxed);
             }
             Ok(false) => break,
             Err(err) => {
@@ -201,7 +199,7 @@ fn hash_all<S: Source + ?Sized>(
         .min_by_key(|(index, _)| *index);
     match first {
         Some((_, err)) => Err(err),
-        None => Ok(done.into_inner().unwrap_or_default()),
+        None => Ok((files.into_inner(), bytes.into_inner())),
     }
 }
 

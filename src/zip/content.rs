@@ -82,7 +82,7 @@ pub(crate) fn read<R: BufRead>(
     let mut sha = spec.sha256.then(Sha256::new);
     let mut scan = spec.scan_descriptors.then(DescriptorScan::default);
     let mut produced = 0u64;
-    let mut buf = vec![0u8; 64 << 10];
+    let mut buf = vec![0u8; usize::try_from(limit).unwrap_or(usize::MAX).min(64 << 10)];
     // Ok(false): the sink asked to stop.
     let mut pump = |reader: &mut dyn Read, produced: &mut u64| -> Result<bool, Error> {
         while *produced < limit {

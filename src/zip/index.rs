@@ -76,8 +76,12 @@ pub(crate) struct Located {
 impl Located {
     /// A buffered reader of the entry's data, for the content reader.
     pub(crate) fn data<'a, S: Source + ?Sized>(&self, src: &'a S) -> impl BufRead + 'a {
+        // Sized to the entry: packages hold many small files.
+        let capacity = usize::try_from(self.entry.compressed_size.saturating_add(1))
+            .unwrap_or(usize::MAX)
+            .min(64 << 10);
         BufReader::with_capacity(
-            64 << 10,
+            capacity,
             Cursor {
                 src,
                 pos: self.data_offset,
