@@ -80,14 +80,25 @@ impl Manifest {
         &self.metadata
     }
 
-    /// Parses manifest bytes.
+    /// Fuzzing only: [`Manifest::parse`].
+    ///
+    /// # Errors
+    /// As `parse`.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn fuzz_parse(bytes: &[u8]) -> Result<Self, Error> {
+        Self::parse(bytes)
+    }
+
+    /// Parses manifest bytes. Not public: a manifest reaches callers only
+    /// from a verified package.
     ///
     /// # Errors
     /// [`Error::ManifestInvalid`] naming the field: not UTF-8 JSON, a duplicate
     /// key anywhere, a format other than 1, a missing or mistyped field, a
     /// malformed digest, a size that is not a non-negative integer, an unsafe,
     /// reserved or duplicate path, or a mode outside `0..=0o7777`.
-    pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, Error> {
         // The format first: a manifest of another format is reported as such,
         // whatever else it holds.
         #[derive(serde::Deserialize)]
