@@ -317,10 +317,15 @@ impl<I: Input> Linear<'_, '_, I> {
     fn delimit(&mut self, local: &LocalHeader) -> Result<Next, Rejection> {
         if !local.has_descriptor() {
             if !self.s.skips_free() {
-                self.spent.0 = self.spent.0.saturating_add(local.compressed_size);
-            }
-            if self.spent.0 > AFTER_VERDICT {
-                return Ok(Next::Stop);
+                let room = AFTER_VERDICT.saturating_sub(self.spent.0);
+                if local.compressed_size > room {
+                    // Read up to the bound, as a file is skipped: an input that
+                    // ends first is truncated in both; one that does not is
+                    // where a stream stops and a file reads on.
+                    self.s.skip(room).map_err(|e| self.fatal(e))?;
+                    return Ok(Next::Stop);
+                }
+                self.spent.0 += local.compressed_size;
             }
             if local.method == METHOD_DEFLATE && local.size == 0 && local.compressed_size > 0 {
                 let spec = Spec {
