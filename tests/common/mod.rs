@@ -99,6 +99,36 @@ pub fn verify_g2(bytes: &[u8]) -> Result<VerifiedPackage, Rejection> {
     verifier(trust_g2()).verify_both(bytes)
 }
 
+/// The typed cause of a rejected signer (`Error::Untrusted`).
+#[track_caller]
+#[allow(dead_code)]
+pub fn cause(r: &Rejection) -> &pkgverify::ChainError {
+    match r.error() {
+        pkgverify::Error::Untrusted { cause, .. } => cause,
+        e => panic!("not an untrusted signer: {e:?}"),
+    }
+}
+
+/// Where the path built by name ended, for a signer with no path to an anchor.
+#[track_caller]
+#[allow(dead_code)]
+pub fn path_end(r: &Rejection) -> &pkgverify::PathEnd {
+    match cause(r) {
+        pkgverify::ChainError::NoPath(n) => &n.end,
+        c => panic!("not a missing path: {c:?}"),
+    }
+}
+
+/// The issuer path building did not find.
+#[track_caller]
+#[allow(dead_code)]
+pub fn issuer_missing(r: &Rejection) -> &pkgverify::IssuerMissing {
+    match path_end(r) {
+        pkgverify::PathEnd::IssuerMissing(m) => m,
+        e => panic!("not a missing issuer: {e:?}"),
+    }
+}
+
 /// Asserts the result is a rejection of `kind`; returns it.
 #[track_caller]
 pub fn assert_kind(result: Result<VerifiedPackage, Rejection>, kind: &str) -> Rejection {
