@@ -171,9 +171,8 @@ fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
         trust.load_crls(c).map_err(Usage::Load)?;
     }
     let time = match &args.at {
-        Some(at) => pkgverify::parse_rfc3339(at).ok_or_else(|| {
-            Usage::Arguments(format!("--at \"{at}\" is not an RFC 3339 time"))
-        })?,
+        Some(at) => pkgverify::parse_rfc3339(at)
+            .ok_or_else(|| Usage::Arguments(format!("--at \"{at}\" is not an RFC 3339 time")))?,
         None => UnixTime::now(),
     };
     let package = if args.package == "-" {

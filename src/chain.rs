@@ -36,9 +36,9 @@ use std::fmt;
 use rustls_pki_types::{TrustAnchor, UnixTime};
 use webpki::VerifiedPath;
 
+use crate::algorithm::Algorithm;
 use crate::cert::{Cert, Fingerprint, Fingerprinted};
 use crate::revocation::{self, Crl, RevocationUnknown, Rules, Status};
-use crate::signature::Algorithm;
 use crate::time::format_unix;
 use crate::work::Work;
 
@@ -273,9 +273,8 @@ impl fmt::Display for WebpkiError {
                 "a malformed extension"
             }
             webpki::Error::InvalidSerialNumber => "an invalid serial number",
-            webpki::Error::MalformedNameConstraint | webpki::Error::InvalidNetworkMaskConstraint => {
-                "malformed name constraints"
-            }
+            webpki::Error::MalformedNameConstraint
+            | webpki::Error::InvalidNetworkMaskConstraint => "malformed name constraints",
             webpki::Error::UnsupportedNameType => "a name type it does not support",
             webpki::Error::UnsupportedSignatureAlgorithm
             | webpki::Error::UnsupportedSignatureAlgorithmContext(_)
@@ -499,7 +498,9 @@ pub enum PathFailure {
 impl fmt::Display for PathFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::IssuerNotCa => f.write_str("a certificate on the path is not a CA but issued another"),
+            Self::IssuerNotCa => {
+                f.write_str("a certificate on the path is not a CA but issued another")
+            }
             Self::GaveUp => f.write_str("path building gave up: the chain is too long or loops"),
             Self::PathLength => f.write_str("a CA's path length constraint is violated"),
             Self::NameConstraints => f.write_str("a CA's name constraints are violated"),
@@ -792,9 +793,9 @@ impl ChainError {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Unparsable(_) => "signature_invalid",
-            Self::UsageMissing { .. } | Self::SigningNotAllowed { .. } | Self::CaAsEndEntity { .. } => {
-                "wrong_key_usage"
-            }
+            Self::UsageMissing { .. }
+            | Self::SigningNotAllowed { .. }
+            | Self::CaAsEndEntity { .. } => "wrong_key_usage",
             Self::Expired { .. } => "certificate_expired",
             Self::NotYetValid { .. } => "certificate_not_yet_valid",
             Self::Revoked { .. } => "certificate_revoked",
@@ -821,7 +822,9 @@ impl ChainError {
             Self::RevocationUnknown { .. } => 9,
             Self::Expired { .. } => 8,
             Self::NotYetValid { .. } => 7,
-            Self::UsageMissing { .. } | Self::SigningNotAllowed { .. } | Self::CaAsEndEntity { .. } => 6,
+            Self::UsageMissing { .. }
+            | Self::SigningNotAllowed { .. }
+            | Self::CaAsEndEntity { .. } => 6,
             Self::Rejected { .. } => 5,
             Self::Invalid { .. } => 4,
             Self::NotAllowed(NotAllowed::Issuer { .. }) => 3,
@@ -1086,7 +1089,12 @@ impl<'a> PathCheck<'a> {
                     .work
                     .cert(path.end_entity().der().as_ref())
                     .map_or_else(unreadable_name, |c| c.subject.clone());
-                return Err(rejected(certificate, PathRole::Path, ChainProblem::TooDeep { max, depth }).into());
+                return Err(rejected(
+                    certificate,
+                    PathRole::Path,
+                    ChainProblem::TooDeep { max, depth },
+                )
+                .into());
             }
         }
         let ee = path.end_entity();
@@ -1107,11 +1115,20 @@ impl<'a> PathCheck<'a> {
         for n in &nodes {
             match self.work.cert(&n.der) {
                 Some(f) => facts.push(f),
-                None => return Err(rejected(unreadable_name(), n.role, ChainProblem::Unreadable).into()),
+                None => {
+                    return Err(
+                        rejected(unreadable_name(), n.role, ChainProblem::Unreadable).into(),
+                    )
+                }
             }
         }
         let Some(ee_facts) = facts.first().cloned() else {
-            return Err(rejected(unreadable_name(), PathRole::EndEntity, ChainProblem::Unreadable).into());
+            return Err(rejected(
+                unreadable_name(),
+                PathRole::EndEntity,
+                ChainProblem::Unreadable,
+            )
+            .into());
         };
 
         // Distrusted certificates and keys below the anchor; an intermediate
@@ -1151,18 +1168,19 @@ impl<'a> PathCheck<'a> {
                 ));
                 continue;
             };
-            let problem = if let Some(cause) = distrusted(&self.options.distrust, &f, PathRole::Anchor) {
-                Some(cause)
-            } else if ee_issuer_is_anchor
-                && !self.options.allowed_issuers.is_empty()
-                && !allowed(&self.options.allowed_issuers, &f)
-            {
-                Some(not_allowed(&f))
-            } else if self.policy > AnchorPolicy::KeyOnly {
-                self.anchor_problem(der, &f, &ee_facts)
-            } else {
-                None
-            };
+            let problem =
+                if let Some(cause) = distrusted(&self.options.distrust, &f, PathRole::Anchor) {
+                    Some(cause)
+                } else if ee_issuer_is_anchor
+                    && !self.options.allowed_issuers.is_empty()
+                    && !allowed(&self.options.allowed_issuers, &f)
+                {
+                    Some(not_allowed(&f))
+                } else if self.policy > AnchorPolicy::KeyOnly {
+                    self.anchor_problem(der, &f, &ee_facts)
+                } else {
+                    None
+                };
             match problem {
                 None => {
                     passed = Some((i, f));
@@ -1177,7 +1195,12 @@ impl<'a> PathCheck<'a> {
             (Some(found), _) => found,
             (None, Some(problem)) => return Err(problem.into()),
             (None, None) => {
-                return Err(rejected(unreadable_name(), PathRole::Anchor, ChainProblem::Unreadable).into())
+                return Err(rejected(
+                    unreadable_name(),
+                    PathRole::Anchor,
+                    ChainProblem::Unreadable,
+                )
+                .into())
             }
         };
 
@@ -1195,7 +1218,9 @@ impl<'a> PathCheck<'a> {
             }
             if f.name_constraints == Some(false) {
                 let rule = EMPTY_NAME_CONSTRAINTS;
-                return Err(rejected(f.subject.clone(), n.role, ChainProblem::Profile { rule }).into());
+                return Err(
+                    rejected(f.subject.clone(), n.role, ChainProblem::Profile { rule }).into(),
+                );
             }
         }
         if self.policy > AnchorPolicy::KeyOnly && anchor_facts.name_constraints == Some(false) {

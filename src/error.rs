@@ -155,7 +155,7 @@ pub enum Error {
         /// The signer certificate's subject.
         signer: String,
         /// Why.
-        cause: ChainError,
+        cause: Box<ChainError>,
     },
     /// Fewer distinct trusted signers (different keys) than the trust policy's `threshold`.
     #[error(
@@ -327,7 +327,7 @@ impl Error {
             cause => Self::Untrusted {
                 signature: signature.into(),
                 signer: signer.into(),
-                cause,
+                cause: Box::new(cause),
             },
         }
     }

@@ -48,10 +48,9 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use pkgverify::{Policy, Report, TrustStore, UnixTime, Verifier};
+//! use pkgverify::{Policy, Report, UnixTime, Verifier};
 //!
-//! let mut trust = TrustStore::new();
-//! let policy = Policy::load("vendor-policy.toml", &mut trust)?;
+//! let (policy, trust) = Policy::load("vendor-policy.toml")?;
 //! let verifier = Verifier::new(trust, UnixTime::now()).with_policy(policy);
 //! let result = verifier.verify_path("Full-upgrade-package-dten.zip");
 //! println!("{}", Report::new(&result).to_json());
@@ -78,6 +77,7 @@
     )
 )]
 
+mod algorithm;
 mod candidates;
 mod cert;
 mod chain;

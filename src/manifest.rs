@@ -613,7 +613,7 @@ mod tests {
     /// `1.5999999999999999e-29` and `9007199254740993.0` as `9007199254740994`,
     /// not the value the signed text denotes (the nearest f64), and writing the
     /// manifest back changed its text. Fixed in e6c8cc5 (`float_roundtrip`). (Moved here from
-        /// tests/hostile.rs: `Manifest::parse` is not public.)
+    /// tests/hostile.rs: `Manifest::parse` is not public.)
     #[test]
     fn metadata_numbers_are_exposed_as_signed() {
         for lit in [

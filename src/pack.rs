@@ -50,7 +50,7 @@ struct Signer {
 /// Builds a signed package.
 ///
 /// ```no_run
-/// # fn main() -> Result<(), pkgverify::Error> {
+/// # fn main() -> Result<(), pkgverify::BuildError> {
 /// use pkgverify::{PackageBuilder, SigningKey};
 /// let key = SigningKey::from_pkcs8_pem(&std::fs::read("signer.key").unwrap())?;
 /// let chain = std::fs::read("signer-chain.pem").unwrap();
@@ -107,8 +107,7 @@ impl PackageBuilder {
     /// # Errors
     /// [`BuildError::Metadata`] naming the problem.
     pub fn metadata_json(mut self, json: &[u8]) -> Result<Self, BuildError> {
-        let Value::Object(map) =
-            crate::manifest::parse_json(json).map_err(BuildError::Metadata)?
+        let Value::Object(map) = crate::manifest::parse_json(json).map_err(BuildError::Metadata)?
         else {
             return Err(BuildError::Metadata("not a JSON object".into()));
         };
@@ -221,7 +220,11 @@ impl PackageBuilder {
     ///
     /// # Errors
     /// As [`PackageBuilder::write`].
-    pub fn write_manifest<W: Write + Seek>(self, out: W, manifest: &Manifest) -> Result<W, BuildError> {
+    pub fn write_manifest<W: Write + Seek>(
+        self,
+        out: W,
+        manifest: &Manifest,
+    ) -> Result<W, BuildError> {
         self.write_raw(out, &manifest.to_json())
     }
 
@@ -229,7 +232,11 @@ impl PackageBuilder {
     /// `manifest.json`, signed as given, whatever they hold.
     #[cfg(fuzzing)]
     #[doc(hidden)]
-    pub fn fuzz_write_raw<W: Write + Seek>(self, out: W, manifest_bytes: &[u8]) -> Result<W, BuildError> {
+    pub fn fuzz_write_raw<W: Write + Seek>(
+        self,
+        out: W,
+        manifest_bytes: &[u8],
+    ) -> Result<W, BuildError> {
         self.write_raw(out, manifest_bytes)
     }
 

@@ -254,7 +254,11 @@ impl Policy {
     ///
     /// # Errors
     /// As [`Policy::load`].
-    pub fn from_toml(text: &str, base: &Path, source: &str) -> Result<(Self, TrustStore), LoadError> {
+    pub fn from_toml(
+        text: &str,
+        base: &Path,
+        source: &str,
+    ) -> Result<(Self, TrustStore), LoadError> {
         let mut store = TrustStore::new();
         let trust = &mut store;
         let bad = |span: Option<std::ops::Range<usize>>, problem: String| LoadError::Policy {

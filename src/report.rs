@@ -108,7 +108,7 @@ pub struct PackageId {
 /// The version of the report's JSON shape (`schema_version`), documented in
 /// `docs/REPORT.md` with a JSON Schema in `docs/report.schema.json`. Adding an
 /// optional field keeps it; removing or changing one raises it.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// One payload file of a verified package, as `--list` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

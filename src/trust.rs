@@ -82,7 +82,10 @@ impl TrustStore {
         for cert in &certs {
             let anchor = webpki::anchor_from_trusted_cert(cert)
                 .map_err(|e| {
-                    trust_input(source, InputProblem::NotAnAnchor(crate::chain::WebpkiError(e)))
+                    trust_input(
+                        source,
+                        InputProblem::NotAnAnchor(crate::chain::WebpkiError(e)),
+                    )
                 })?
                 .to_owned();
             self.anchors.push(Anchor {
@@ -228,7 +231,10 @@ pub(crate) fn parse_certs(
     source: &str,
 ) -> Result<Vec<CertificateDer<'static>>, LoadError> {
     if let Some(found) = crate::signature::private_key_in(bytes) {
-        return Err(trust_input(source, InputProblem::PrivateKey(found.to_string())));
+        return Err(trust_input(
+            source,
+            InputProblem::PrivateKey(found.to_string()),
+        ));
     }
     let certs: Vec<CertificateDer<'static>> = pem_or_der(bytes, source, "certificate")?;
     for (i, c) in certs.iter().enumerate() {

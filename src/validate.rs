@@ -406,9 +406,10 @@ impl Walk {
                 // The signer if it lacks the usage (a signer must list it), else the
                 // first CA above it that restricts its EKUs without allowing it.
                 let wanted = usage.eku_name();
-                let culprit = self.path.iter().enumerate().find(|(i, n)| {
-                    !n.cert.lists_eku(wanted) && (*i == 0 || n.cert.eku.is_some())
-                });
+                let culprit =
+                    self.path.iter().enumerate().find(|(i, n)| {
+                        !n.cert.lists_eku(wanted) && (*i == 0 || n.cert.eku.is_some())
+                    });
                 match culprit {
                     Some((_, n)) => ChainError::UsageMissing {
                         certificate: n.cert.subject.clone(),

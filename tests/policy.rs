@@ -113,7 +113,7 @@ fn rotation_demo_three_ways() {
         let s = &r.signatures()[0];
         assert_eq!(s.status, SignatureStatus::Untrusted);
         assert!(
-            matches!(&s.problem, Some(Error::Untrusted { cause, .. }) if cause == super_cause(r)),
+            matches!(&s.problem, Some(Error::Untrusted { cause, .. }) if **cause == *super_cause(r)),
             "{s:?}"
         );
     }
@@ -316,17 +316,16 @@ fn an_expired_anchor_is_named_in_the_signature_report() {
             .verify_both(&bytes),
         "certificate_expired",
     );
-    match &r.signatures()[0].problem {
-        Some(Error::Untrusted {
-            cause:
-                ChainError::Expired {
-                    certificate,
-                    role,
-                    not_after,
-                    ..
-                },
+    let Some(Error::Untrusted { cause, .. }) = &r.signatures()[0].problem else {
+        panic!("{r:?}");
+    };
+    match &**cause {
+        ChainError::Expired {
+            certificate,
+            role,
+            not_after,
             ..
-        }) => {
+        } => {
             assert_eq!(certificate, "CN=Old Root");
             assert_eq!(*role, pkgverify::PathRole::Anchor);
             assert_eq!(*not_after, time("2027-01-01T00:00:00Z"));
@@ -720,7 +719,10 @@ fn distrusted_certificates_and_keys_anywhere_on_the_path() {
         .find(|s| s.name == "signer-g1")
         .unwrap();
     assert_eq!(g1.status, SignatureStatus::Untrusted);
-    assert_eq!(g1.problem.as_ref().unwrap().kind(), "certificate_distrusted");
+    assert_eq!(
+        g1.problem.as_ref().unwrap().kind(),
+        "certificate_distrusted"
+    );
 }
 
 #[test]

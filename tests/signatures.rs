@@ -37,7 +37,10 @@ fn rotation_needs_the_advisory_chain() {
     );
     match r.error() {
         Error::Untrusted { signer, .. } => {
-            assert_eq!(signer, "O=DTEN Test Vendor (example), CN=DTEN Test Code Signing ECDSA P-256")
+            assert_eq!(
+                signer,
+                "O=DTEN Test Vendor (example), CN=DTEN Test Code Signing ECDSA P-256"
+            )
         }
         e => panic!("{e:?}"),
     }
@@ -181,7 +184,11 @@ fn bad_signers_fail_with_their_specific_kind() {
                 assert_eq!(*role, PathRole::EndEntity);
             }
             C::UsageMissing { listed, .. } if *leaf == "bad-serverauth" => {
-                assert_eq!(listed.as_deref(), Some(&["serverAuth".to_string()][..]), "{r}")
+                assert_eq!(
+                    listed.as_deref(),
+                    Some(&["serverAuth".to_string()][..]),
+                    "{r}"
+                )
             }
             C::UsageMissing { listed, .. } if *leaf == "bad-noeku" => {
                 assert_eq!(*listed, None, "{r}")
@@ -392,7 +399,11 @@ fn a_ca_that_restricts_its_usages_is_named() {
             ..
         } => {
             assert_eq!(certificate, "CN=Server CA", "{r}");
-            assert_eq!(listed.as_deref(), Some(&["serverAuth".to_string()][..]), "{r}");
+            assert_eq!(
+                listed.as_deref(),
+                Some(&["serverAuth".to_string()][..]),
+                "{r}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -729,7 +740,13 @@ fn a_valid_signature_in_an_unlisted_algorithm_fails_the_package() {
         );
         match r.error() {
             Error::ThresholdNotMet { signatures, .. } => assert!(
-                matches!(&signatures[1].1, pkgverify::Counted::No { kind: "signature_unsupported", .. }),
+                matches!(
+                    &signatures[1].1,
+                    pkgverify::Counted::No {
+                        kind: "signature_unsupported",
+                        ..
+                    }
+                ),
                 "{r}"
             ),
             other => panic!("{other:?}"),

@@ -6,7 +6,9 @@
 use webpki::EndEntityCert;
 
 use crate::cert::{CertInfo, Fingerprint};
-use crate::chain::{unreadable_name, ChainError, ChainOptions, ChainProblem, PathRole, WebpkiError};
+use crate::chain::{
+    unreadable_name, ChainError, ChainOptions, ChainProblem, PathRole, WebpkiError,
+};
 use crate::error::{Counted, Error, LoadError, SignatureProblem};
 use crate::manifest::Manifest;
 use crate::outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage};
@@ -46,7 +48,10 @@ impl Verifier {
             return Err(reject(e));
         }
 
-        if !outcomes.iter().any(|o| o.status == SignatureStatus::Trusted) {
+        if !outcomes
+            .iter()
+            .any(|o| o.status == SignatureStatus::Trusted)
+        {
             // The most specific reason among the untrusted (one ranking:
             // ChainError::rank); unsupported ones say why only when nothing
             // else is left.
@@ -78,10 +83,7 @@ impl Verifier {
 
         // The threshold counts distinct keys of signers whose chains validated.
         let counted = count(&outcomes);
-        let trusted = counted
-            .iter()
-            .filter(|(_, c)| *c == Counted::Yes)
-            .count();
+        let trusted = counted.iter().filter(|(_, c)| *c == Counted::Yes).count();
         let required = self.policy.required_signers();
         if trusted < required {
             // The counted signatures first, then the others in order.
@@ -188,7 +190,10 @@ impl Verifier {
                 .map_or_else(unreadable_name, |s| s.subject.clone());
             let ee = EndEntityCert::try_from(signer)
                 .map_err(|e| invalid(SignatureProblem::SignerUnparsable(WebpkiError(e))))?;
-            let spki = signer_cert.as_ref().map(|c| c.spki.clone()).unwrap_or_default();
+            let spki = signer_cert
+                .as_ref()
+                .map(|c| c.spki.clone())
+                .unwrap_or_default();
             let alg = match signature::verify(&ee, &spki, manifest, sig) {
                 Checked::Verified(alg) => alg,
                 Checked::Invalid(problem) => return Err(invalid(problem)),
