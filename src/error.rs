@@ -360,20 +360,15 @@ pub enum SignatureProblem {
 }
 
 /// Whether a signature counts toward a trust policy's threshold, and why not.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Counted {
     /// Trusted, by a key no earlier signature used.
     Yes,
     /// Trusted, but by the same key as another.
     SameKey,
-    /// Not trusted: the problem's kind and message.
-    No {
-        /// Its kind.
-        kind: &'static str,
-        /// Its message.
-        message: String,
-    },
+    /// Not trusted, for this reason.
+    No(Box<Error>),
 }
 
 fn threshold_detail(signatures: &[(String, Counted)]) -> String {
@@ -384,8 +379,8 @@ fn threshold_detail(signatures: &[(String, Counted)]) -> String {
             Counted::SameKey => {
                 format!("signature \"{name}\" trusted, but by the same key as another")
             }
-            Counted::No { kind, message } => {
-                format!("signature \"{name}\" does not count: [{kind}] {message}")
+            Counted::No(e) => {
+                format!("signature \"{name}\" does not count: [{}] {e}", e.kind())
             }
         })
         .collect();

@@ -83,12 +83,16 @@ impl Verifier {
 
         // The threshold counts distinct keys of signers whose chains validated.
         let counted = count(&outcomes);
-        let trusted = counted.iter().filter(|(_, c)| *c == Counted::Yes).count();
+        let trusted = counted
+            .iter()
+            .filter(|(_, c)| matches!(c, Counted::Yes))
+            .count();
         let required = self.policy.required_signers();
         if trusted < required {
             // The counted signatures first, then the others in order.
-            let (yes, rest): (Vec<_>, Vec<_>) =
-                counted.into_iter().partition(|(_, c)| *c == Counted::Yes);
+            let (yes, rest): (Vec<_>, Vec<_>) = counted
+                .into_iter()
+                .partition(|(_, c)| matches!(c, Counted::Yes));
             return Err(reject(Error::ThresholdNotMet {
                 required,
                 trusted,
@@ -276,10 +280,7 @@ fn count(outcomes: &[SignatureOutcome]) -> Vec<(String, Counted)> {
                     Counted::Yes
                 }
             }
-            (_, _, Some(p)) => Counted::No {
-                kind: p.kind(),
-                message: p.to_string(),
-            },
+            (_, _, Some(p)) => Counted::No(Box::new(p.clone())),
             _ => continue,
         };
         out.push((o.name.clone(), counted));
