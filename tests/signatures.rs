@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use pkgverify::{Error, Limits, SignatureStatus};
+use pkgverify::{ChainError, Error, Limits, RevocationUnknown, SignatureProblem, SignatureStatus};
 
 #[test]
 fn every_algorithm_verifies() {
@@ -805,9 +805,9 @@ fn a_valid_signature_in_an_unlisted_algorithm_fails_the_package() {
     });
     let r = assert_kind(verify_g2(&bytes), "signature_invalid");
     assert!(
-        r.to_string()
-            .contains("key type or size is not one format 1 accepts"),
-        "{r}"
+        matches!(r.error(), Error::SignatureInvalid { signature, problem: SignatureProblem::KeyNotAccepted }
+            if signature == "odd"),
+        "{r:?}"
     );
 }
 
@@ -878,7 +878,10 @@ fn an_equal_or_foreign_same_name_crl_never_hides_a_revocation() {
             trust.add_crls(crl.as_bytes(), "crl").unwrap();
         }
         let r = assert_kind(verifier(trust).verify_both(&bytes), "certificate_revoked");
-        assert!(r.to_string().contains("2205"), "{r}");
+        assert!(
+            matches!(cause(&r), ChainError::Revoked { serial, .. } if serial == "2205"),
+            "{r}"
+        );
     }
     // The forger's CRL alone: the store has CRLs under the issuer's name but
     // none its key signed, so the status is unknown, not "not revoked".
@@ -889,8 +892,13 @@ fn an_equal_or_foreign_same_name_crl_never_hides_a_revocation() {
         "untrusted_signer",
     );
     assert!(
-        r.to_string()
-            .contains("none is signed by the key that issued it"),
+        matches!(
+            cause(&r),
+            ChainError::RevocationUnknown {
+                why: RevocationUnknown::WrongKey,
+                ..
+            }
+        ),
         "{r}"
     );
 }
