@@ -40,7 +40,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use pkgverify::{PackageBuilder, SigningKey};
+use pkgverify::SigningKey;
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SerialNumber, PKCS_ED25519,
@@ -437,13 +437,24 @@ impl Signer {
     }
 }
 
-/// The manifest listing `files` (path, content, mode), as `PackageBuilder` writes it.
+/// The manifest listing `files` (path, content, mode), in the shape
+/// `Manifest::to_json` writes. Written here rather than by `PackageBuilder`,
+/// which refuses to build a manifest the verifier would reject (`../evil`).
 fn manifest_for(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
-    let mut b = PackageBuilder::new("hostile", "1.0.0");
-    for (path, data, mode) in files {
-        b = b.file(path, data.to_vec(), *mode);
-    }
-    b.manifest().expect("manifest").to_json()
+    let files: Vec<_> = files
+        .iter()
+        .map(|(path, data, mode)| {
+            json!({"path": path, "size": data.len(), "sha256": sha256_hex(data), "mode": mode})
+        })
+        .collect();
+    let manifest = json!({
+        "format": pkgverify::FORMAT_VERSION,
+        "package": {"name": "hostile", "version": "1.0.0"},
+        "files": files,
+    });
+    let mut out = serde_json::to_vec_pretty(&manifest).expect("JSON values serialize");
+    out.push(b'\n');
+    out
 }
 
 /// The files the usual manifest lists.

@@ -8,9 +8,11 @@
 //! to what it trusts.
 //!
 //! Exit status: 0 verified; 1 the package was rejected; 2 the caller's
-//! mistake (bad arguments, unreadable package path, unusable trust input or
-//! policy). With `--json`, stdout is exactly one JSON object on one line in
-//! every case (`docs/REPORT.md`); with `--quiet`, nothing is printed.
+//! mistake (bad arguments, unreadable package path: kind `usage`; an
+//! unusable trust input or policy: kinds `trust_input`, `policy_invalid`).
+//! The status follows from the error's type. With `--json`, stdout is
+//! exactly one JSON object on one line in every case (`docs/REPORT.md`);
+//! with `--quiet`, nothing is printed.
 //!
 //! Every string the human output takes from the package (names, subjects,
 //! paths, messages) is printed through [`Escaped`], so a hostile certificate
@@ -24,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use clap::Parser;
-use pkgverify::{Escaped, Policy, Report, SignatureStatus, TrustStore, UnixTime, Verifier};
+use pkgverify::{Escaped, LoadError, Policy, Report, TrustStore, UnixTime, Verifier};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -63,8 +65,29 @@ struct Args {
     package: String,
 }
 
-/// The caller's mistake: exit 2.
-struct Usage(String);
+/// The caller's mistake: exit 2, with the kind of the error's type.
+enum Usage {
+    /// Bad arguments, an unreadable package path (kind `usage`).
+    Arguments(String),
+    /// A trust input or policy that cannot be loaded (its own kind).
+    Load(LoadError),
+}
+
+impl Usage {
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Arguments(_) => "usage",
+            Self::Load(e) => e.kind(),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::Arguments(m) => m.clone(),
+            Self::Load(e) => e.to_string(),
+        }
+    }
+}
 
 /// How the outcome is shown.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -86,7 +109,7 @@ fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(a) => a,
         Err(e) if early == Output::Human || !e.use_stderr() => e.exit(),
-        Err(e) => return usage(early, Usage(e.to_string().trim().to_owned())),
+        Err(e) => return usage(early, Usage::Arguments(e.to_string().trim().to_owned())),
     };
     let output = if args.quiet {
         Output::Quiet
@@ -130,38 +153,36 @@ fn main() -> ExitCode {
 /// The verifier, and the package file (`None`: standard input).
 fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
     if args.roots.is_empty() && args.trust.is_none() {
-        return Err(Usage(
+        return Err(Usage::Arguments(
             "at least one --root FILE (or a --trust POLICY) is required".into(),
         ));
     }
-    let mut trust = TrustStore::new();
-    let policy = match &args.trust {
-        Some(file) => Policy::load(file, &mut trust).map_err(|e| Usage(e.to_string()))?,
-        None => Policy::new(),
+    let (policy, mut trust) = match &args.trust {
+        Some(file) => Policy::load(file).map_err(Usage::Load)?,
+        None => (Policy::new(), TrustStore::new()),
     };
     for r in &args.roots {
-        trust.load_anchors(r).map_err(|e| Usage(e.to_string()))?;
+        trust.load_anchors(r).map_err(Usage::Load)?;
     }
     for i in &args.intermediates {
-        trust
-            .load_intermediates(i)
-            .map_err(|e| Usage(e.to_string()))?;
+        trust.load_intermediates(i).map_err(Usage::Load)?;
     }
     for c in &args.crls {
-        trust.load_crls(c).map_err(|e| Usage(e.to_string()))?;
+        trust.load_crls(c).map_err(Usage::Load)?;
     }
     let time = match &args.at {
         Some(at) => pkgverify::parse_rfc3339(at)
-            .ok_or_else(|| Usage(format!("--at \"{at}\" is not an RFC 3339 time")))?,
+            .ok_or_else(|| Usage::Arguments(format!("--at \"{at}\" is not an RFC 3339 time")))?,
         None => UnixTime::now(),
     };
     let package = if args.package == "-" {
         None
     } else {
-        let file = File::open(&args.package)
-            .map_err(|e| Usage(format!("cannot open package \"{}\": {e}", args.package)))?;
+        let file = File::open(&args.package).map_err(|e| {
+            Usage::Arguments(format!("cannot open package \"{}\": {e}", args.package))
+        })?;
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(Usage(format!(
+            return Err(Usage::Arguments(format!(
                 "package \"{}\" is a directory",
                 args.package
             )));
@@ -199,9 +220,10 @@ fn progress_bar(drawn: Arc<AtomicBool>) -> impl Fn(u64, u64) + Send + Sync + 'st
     }
 }
 
-fn usage(output: Output, Usage(message): Usage) -> ExitCode {
+fn usage(output: Output, mistake: Usage) -> ExitCode {
+    let message = mistake.message();
     match output {
-        Output::Json => println!("{}", Report::failure("usage", message).to_json()),
+        Output::Json => println!("{}", Report::failure(mistake.kind(), message).to_json()),
         Output::Human => {
             eprintln!("verify: {}", Escaped(&message));
             eprintln!("usage: verify [--trust POLICY] [--root FILE]... [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--json | --quiet] [--list] PACKAGE");
@@ -222,10 +244,8 @@ fn print_human(report: &Report) {
     }
     for s in &report.signatures {
         let status = match s.status {
-            SignatureStatus::Trusted => "trusted",
-            SignatureStatus::Untrusted => "untrusted",
-            SignatureStatus::Invalid => "INVALID",
-            SignatureStatus::Unsupported => "unsupported",
+            "invalid" => "INVALID",
+            other => other,
         };
         let alg = s.algorithm.map(|a| format!(" ({a})")).unwrap_or_default();
         println!("  signature \"{}\"{alg}: {status}", Escaped(&s.name));

@@ -1,13 +1,16 @@
-//! A certificate as pkgverify's own checks read it: parsed once per
-//! verification (through [`crate::work::Work`]) with x509-parser, into the
-//! facts the path checks, the issuer pruning, the revocation decision and the
-//! explanations need.
+//! A certificate as pkgverify reads it: parsed once per verification
+//! (through [`crate::work::Work`]) with x509-parser, into the one view that
+//! the path checks, the issuer pruning, the revocation decision, the policy's
+//! rules, the explanations and the report all use. No other module parses a
+//! certificate.
 
+use rustls_pki_types::UnixTime;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::oid_registry::{
-    OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_BASIC_CONSTRAINTS,
-    OID_X509_EXT_CRL_DISTRIBUTION_POINTS, OID_X509_EXT_EXTENDED_KEY_USAGE, OID_X509_EXT_KEY_USAGE,
-    OID_X509_EXT_NAME_CONSTRAINTS, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+    Oid, OID_X509_COMMON_NAME, OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER,
+    OID_X509_EXT_BASIC_CONSTRAINTS, OID_X509_EXT_CRL_DISTRIBUTION_POINTS,
+    OID_X509_EXT_EXTENDED_KEY_USAGE, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_NAME_CONSTRAINTS,
+    OID_X509_EXT_SUBJECT_KEY_IDENTIFIER, OID_X509_ORGANIZATION_NAME,
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
@@ -55,6 +58,112 @@ pub(crate) struct Cert {
     pub(crate) extensions: usize,
     /// An extension the checks read that x509-parser could not parse.
     pub(crate) unreadable_extension: bool,
+    /// The subject's organization and common name, as signer rules compare them.
+    pub(crate) organization: Attribute,
+    pub(crate) common_name: Attribute,
+}
+
+/// A certificate as reports and callers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInfo {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Start of validity.
+    pub not_before: UnixTime,
+    /// End of validity.
+    pub not_after: UnixTime,
+    /// The certificate's fingerprint.
+    pub sha256: Fingerprint,
+    /// Its key's fingerprint (what a policy pins as a key, and what a
+    /// threshold counts).
+    pub public_key_sha256: Fingerprint,
+}
+
+impl CertInfo {
+    /// Describes a DER certificate; `None` if it cannot be read.
+    pub fn from_der(der: &[u8]) -> Option<Self> {
+        Cert::read(der).map(|c| Self::from(&c))
+    }
+}
+
+impl From<&Cert> for CertInfo {
+    fn from(c: &Cert) -> Self {
+        Self {
+            subject: c.subject.clone(),
+            issuer: c.issuer.clone(),
+            serial: crate::hex(&c.serial),
+            not_before: c.not_before_time(),
+            not_after: c.not_after_time(),
+            sha256: c.fingerprint(),
+            public_key_sha256: c.key_fingerprint(),
+        }
+    }
+}
+
+/// Which of a certificate's two fingerprints matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fingerprinted {
+    /// The certificate's own (SHA-256 of its DER).
+    Certificate,
+    /// Its key's (SHA-256 of its DER SubjectPublicKeyInfo).
+    Key,
+}
+
+impl std::fmt::Display for Fingerprinted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Certificate => "certificate",
+            Self::Key => "key",
+        })
+    }
+}
+
+/// A SHA-256 fingerprint of a certificate (its DER) or of its public key
+/// (its DER SubjectPublicKeyInfo). A listed fingerprint matches either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// Parses 64 hex digits, optionally prefixed `sha256:` and optionally
+    /// separated by `:` (as `openssl x509 -fingerprint -sha256` prints them).
+    pub fn parse(text: &str) -> Option<Self> {
+        let hex: String = text
+            .strip_prefix("sha256:")
+            .unwrap_or(text)
+            .chars()
+            .filter(|c| *c != ':')
+            .collect();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Self(out))
+    }
+
+    /// The certificate's own fingerprint (SHA-256 of its DER).
+    pub fn of_certificate(der: &[u8]) -> Self {
+        Self(Sha256::digest(der).into())
+    }
+
+    /// The fingerprint of the certificate's public key (SHA-256 of its DER
+    /// SubjectPublicKeyInfo); `None` if the certificate cannot be read.
+    pub fn of_public_key(der: &[u8]) -> Option<Self> {
+        Cert::read(der).map(|c| c.key_fingerprint())
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sha256:{}", crate::hex(&self.0))
+    }
 }
 
 /// keyUsage bits the checks read.
@@ -109,6 +218,8 @@ impl Cert {
                 _ => None,
             },
             extensions: c.extensions().len(),
+            organization: Attribute::read(c.subject(), &OID_X509_ORGANIZATION_NAME),
+            common_name: Attribute::read(c.subject(), &OID_X509_COMMON_NAME),
             ..Self::default()
         };
         for ext in c.extensions() {
@@ -207,6 +318,37 @@ impl Cert {
         Some(f)
     }
 
+    /// The certificate's fingerprint (SHA-256 of its DER).
+    pub(crate) fn fingerprint(&self) -> Fingerprint {
+        Fingerprint(self.sha256)
+    }
+
+    /// Its key's fingerprint (SHA-256 of its DER SubjectPublicKeyInfo).
+    pub(crate) fn key_fingerprint(&self) -> Fingerprint {
+        Fingerprint(self.spki_sha256)
+    }
+
+    /// Whether `f` is its certificate's or its key's fingerprint, and which.
+    pub(crate) fn matches(&self, f: Fingerprint) -> Option<Fingerprinted> {
+        if f == self.fingerprint() {
+            Some(Fingerprinted::Certificate)
+        } else if f == self.key_fingerprint() {
+            Some(Fingerprinted::Key)
+        } else {
+            None
+        }
+    }
+
+    /// Start of validity.
+    pub(crate) fn not_before_time(&self) -> UnixTime {
+        crate::time::unix(self.not_before)
+    }
+
+    /// End of validity.
+    pub(crate) fn not_after_time(&self) -> UnixTime {
+        crate::time::unix(self.not_after)
+    }
+
     pub(crate) fn is_ca(&self) -> bool {
         self.basic_constraints.is_some_and(|(_, ca)| ca)
     }
@@ -272,4 +414,144 @@ pub(crate) fn serial_key(serial: &[u8]) -> &[u8] {
         s = s.get(1..).unwrap_or_default();
     }
     s
+}
+
+/// One subject attribute type (O or CN) as signer rules compare it: its one
+/// decoded value, or why there is none to compare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Attribute {
+    /// Exactly one such attribute, alone in its RDN, decoded.
+    One(String),
+    /// The subject has none.
+    #[default]
+    Missing,
+    /// The subject has this many: a rule matched by any one of them would let
+    /// a CA's customer add the vendor's O beside its own.
+    Several(usize),
+    /// The only one shares a multi-valued RDN with other attributes.
+    MultiValued,
+    /// Its value cannot be decoded unambiguously (why).
+    Undecodable(String),
+}
+
+impl Attribute {
+    /// Reads the attributes of type `oid` in `name`.
+    pub(crate) fn read(name: &x509_parser::x509::X509Name<'_>, oid: &Oid<'_>) -> Self {
+        let mut found = 0usize;
+        let mut multi_valued = false;
+        let mut value = None;
+        for rdn in name.iter() {
+            let members = rdn.iter().count();
+            for attr in rdn.iter().filter(|a| a.attr_type() == oid) {
+                found += 1;
+                multi_valued |= members > 1;
+                value = Some(directory_string(attr.attr_value()));
+            }
+        }
+        match (found, value) {
+            (0, _) | (_, None) => Self::Missing,
+            (1, _) if multi_valued => Self::MultiValued,
+            (1, Some(Ok(v))) => Self::One(v),
+            (1, Some(Err(why))) => Self::Undecodable(why),
+            (n, _) => Self::Several(n),
+        }
+    }
+
+    /// The value a rule compares, if there is exactly one usable.
+    pub(crate) fn value(&self) -> Option<&str> {
+        match self {
+            Self::One(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Why no rule on this attribute (`name`: O or CN) can match, if none can.
+    pub(crate) fn unusable(&self, name: &str) -> Option<String> {
+        Some(match self {
+            Self::One(_) => return None,
+            Self::Missing => format!("its subject has no {name}"),
+            Self::Several(n) => format!(
+                "its subject has {n} {name} attributes, so no rule on {name} can match (a rule compares the one {name})"
+            ),
+            Self::MultiValued => format!(
+                "its subject's {name} is in a multi-valued RDN, so no rule on {name} can match"
+            ),
+            Self::Undecodable(why) => format!(
+                "its subject's {name} cannot be compared: {why}"
+            ),
+        })
+    }
+}
+
+/// Decodes an X.520 DirectoryString (or IA5String) attribute value, refusing
+/// any value that two readers could decode differently.
+///
+/// UTF8String must be UTF-8; PrintableString and IA5String ASCII (the
+/// narrower PrintableString set is not enforced: CAs put `&` or `*` in it);
+/// BMPString is UCS-2, big-endian, without surrogates; UniversalString is
+/// UCS-4, big-endian. TeletexString (T.61) is accepted only in printable ASCII
+/// without ``# $ \ ^ ` { } ~``, the characters T.61 lacks or puts elsewhere:
+/// readers decode the rest of T.61 differently (as Latin-1, as T.61 with
+/// combining accents), so any other byte is refused rather than guessed. Any
+/// other string type, a non-universal or constructed encoding, and any
+/// control character are refused.
+fn directory_string(value: &x509_parser::der_parser::asn1_rs::Any<'_>) -> Result<String, String> {
+    use x509_parser::der_parser::asn1_rs::{Class, Tag};
+    let data = value.data;
+    if value.class() != Class::Universal || value.header.is_constructed() {
+        return Err("it is not a primitive universal string".into());
+    }
+    let text = match value.tag() {
+        Tag::Utf8String => std::str::from_utf8(data)
+            .map(str::to_owned)
+            .map_err(|_| "a UTF8String that is not UTF-8".to_owned())?,
+        Tag::PrintableString | Tag::Ia5String => {
+            if !data.is_ascii() {
+                return Err("a PrintableString or IA5String with bytes that are not ASCII".into());
+            }
+            data.iter().map(|b| char::from(*b)).collect()
+        }
+        Tag::T61String => {
+            let shared = |b: &u8| {
+                (0x20..=0x7e).contains(b)
+                    && !matches!(b, b'#' | b'$' | b'\\' | b'^' | b'`' | b'{' | b'}' | b'~')
+            };
+            if !data.iter().all(shared) {
+                return Err("a TeletexString (T.61) with characters outside printable ASCII, or ones T.61 reads differently (# $ \\ ^ ` { } ~): readers decode them differently".into());
+            }
+            data.iter().map(|b| char::from(*b)).collect()
+        }
+        Tag::BmpString => {
+            if data.len() % 2 != 0 {
+                return Err("a BMPString of odd length".into());
+            }
+            data.chunks_exact(2)
+                .map(|c| {
+                    c.first()
+                        .zip(c.get(1))
+                        .and_then(|(hi, lo)| char::from_u32(u32::from(*hi) << 8 | u32::from(*lo)))
+                })
+                .collect::<Option<String>>()
+                .ok_or("a BMPString with a surrogate code unit (UCS-2 has none)")?
+        }
+        Tag::UniversalString => {
+            if data.len() % 4 != 0 {
+                return Err("a UniversalString whose length is not a multiple of 4".into());
+            }
+            data.chunks_exact(4)
+                .map(|c| char::from_u32(c.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b))))
+                .collect::<Option<String>>()
+                .ok_or("a UniversalString with a value that is not a Unicode character")?
+        }
+        other => {
+            return Err(format!(
+                "it is encoded as ASN.1 tag {}, not one of the DirectoryString types",
+                other.0
+            ))
+        }
+    };
+    if text.chars().any(char::is_control) {
+        return Err("it holds control characters".into());
+    }
+    Ok(text)
 }

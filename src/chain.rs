@@ -35,9 +35,9 @@ use std::fmt;
 
 use rustls_pki_types::{TrustAnchor, UnixTime};
 use webpki::VerifiedPath;
-use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::cert::Cert;
+use crate::algorithm::Algorithm;
+use crate::cert::{Cert, Fingerprint, Fingerprinted};
 use crate::revocation::{self, Crl, RevocationUnknown, Rules, Status};
 use crate::time::format_unix;
 use crate::work::Work;
@@ -91,6 +91,38 @@ impl std::fmt::Display for Usage {
     }
 }
 
+/// When the operator trusts an anchor: the rotation grace period of a trust
+/// policy ("trust root G1 until 2027-03-31"). Outside its window an anchor is
+/// not used for path building at all, and an explanation says so.
+///
+/// This bounds the operator's trust, independently of the anchor
+/// certificate's own validity (which [`AnchorPolicy`] checks). Both bounds
+/// are inclusive, as an X.509 validity period's are: the window holds every
+/// second from `not_before` through `not_after`. A window whose `not_before`
+/// is later than its `not_after` holds no time at all (a trust policy file
+/// refuses one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AnchorWindow {
+    /// Trusted from this second on (inclusive); `None`: no lower bound.
+    pub not_before: Option<UnixTime>,
+    /// Trusted through this second (inclusive, the last second trusted);
+    /// `None`: no upper bound.
+    pub not_after: Option<UnixTime>,
+}
+
+impl AnchorWindow {
+    /// No bounds: the anchor is trusted at every time.
+    pub const ALWAYS: Self = Self {
+        not_before: None,
+        not_after: None,
+    };
+
+    /// Whether `time` is inside the window.
+    pub fn contains(&self, time: UnixTime) -> bool {
+        self.not_before.is_none_or(|b| time >= b) && self.not_after.is_none_or(|a| time <= a)
+    }
+}
+
 /// What to do for a certificate whose issuer has no CRL in the trust store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -115,14 +147,16 @@ pub struct ChainOptions {
     pub(crate) usage: Usage,
     pub(crate) revocation: RevocationPolicy,
     pub(crate) max_depth: Option<usize>,
-    /// SHA-256 of certificates (DER) or public keys (DER SubjectPublicKeyInfo)
-    /// no accepted path may go through.
-    pub(crate) distrust: Vec<[u8; 32]>,
-    /// If any: SHA-256 of the certificates or keys that may issue the end entity.
-    pub(crate) allowed_issuers: Vec<[u8; 32]>,
+    /// Certificates or keys no accepted path may go through.
+    pub(crate) distrust: Vec<Fingerprint>,
+    /// If any: the certificates or keys that may issue the end entity.
+    pub(crate) allowed_issuers: Vec<Fingerprint>,
     /// The end entity signs (the package verifier's signers): it must list
     /// the usage itself, and its keyUsage, if any, must allow digitalSignature.
     pub(crate) as_signer: bool,
+    /// Certificates the caller kept from path building (a trust policy's
+    /// `package_intermediates = false`), for the explanation.
+    pub(crate) withheld: usize,
 }
 
 impl ChainOptions {
@@ -160,8 +194,8 @@ impl ChainOptions {
     /// inside path building, so webpki still finds a path around it (e.g. the
     /// new root directly, when the old one is distrusted).
     #[must_use]
-    pub fn distrust(mut self, sha256: [u8; 32]) -> Self {
-        self.distrust.push(sha256);
+    pub fn distrust(mut self, fingerprint: Fingerprint) -> Self {
+        self.distrust.push(fingerprint);
         self
     }
 
@@ -175,8 +209,8 @@ impl ChainOptions {
     /// or its key; once one is allowed, a path whose end entity another CA
     /// issued is rejected (inside path building, so another path is tried).
     #[must_use]
-    pub fn allow_issuer(mut self, sha256: [u8; 32]) -> Self {
-        self.allowed_issuers.push(sha256);
+    pub fn allow_issuer(mut self, fingerprint: Fingerprint) -> Self {
+        self.allowed_issuers.push(fingerprint);
         self
     }
 }
@@ -214,8 +248,8 @@ impl ValidatedChain {
 }
 
 /// An error from rustls-webpki, kept opaque so that rustls-webpki's own error
-/// type is not part of pkgverify's API: it formats for people, and the
-/// [`ChainError`] or [`ChainProblem`] variant holding it says what failed.
+/// type is not part of pkgverify's API. It says, in words, what rustls-webpki
+/// found; the [`ChainError`] variant holding it says what failed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct WebpkiError(pub(crate) webpki::Error);
 
@@ -227,47 +261,599 @@ impl fmt::Debug for WebpkiError {
 
 impl fmt::Display for WebpkiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        #[allow(deprecated)]
+        let words = match &self.0 {
+            webpki::Error::BadDer | webpki::Error::TrailingData(_) => "malformed DER",
+            webpki::Error::BadDerTime | webpki::Error::InvalidCertValidity => {
+                "a malformed validity period"
+            }
+            webpki::Error::UnsupportedCertVersion => "an X.509 version other than 3",
+            webpki::Error::UnsupportedCriticalExtension => "a critical extension it does not know",
+            webpki::Error::MalformedExtensions | webpki::Error::ExtensionValueInvalid => {
+                "a malformed extension"
+            }
+            webpki::Error::InvalidSerialNumber => "an invalid serial number",
+            webpki::Error::MalformedNameConstraint
+            | webpki::Error::InvalidNetworkMaskConstraint => "malformed name constraints",
+            webpki::Error::UnsupportedNameType => "a name type it does not support",
+            webpki::Error::UnsupportedSignatureAlgorithm
+            | webpki::Error::UnsupportedSignatureAlgorithmContext(_)
+            | webpki::Error::UnsupportedSignatureAlgorithmForPublicKey
+            | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+                "a signature algorithm or key it does not support"
+            }
+            webpki::Error::SignatureAlgorithmMismatch => {
+                "a signature algorithm that disagrees with itself"
+            }
+            _ => "a certificate it does not accept",
+        };
+        f.write_str(words)
     }
 }
 
-/// Why a chain did not validate.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a chain did not validate: the cause as a value, with the context an
+/// explanation needs (the certificate concerned and its place on the path,
+/// times, fingerprints, the path built). `Display` writes what an operator
+/// reads; [`ChainError::kind`] names the cause for reports.
+///
+/// The same type says why a trust policy refuses a signer whose chain is
+/// valid ([`ChainError::NotAllowed`]), so that one ranking
+/// ([`ChainError::rank`]) picks the most specific reason among paths and
+/// among signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChainError {
     /// The end-entity certificate cannot be parsed.
-    #[error("the end-entity certificate cannot be parsed ({0})")]
     Unparsable(WebpkiError),
-    /// The end entity has no extended key usage extension listing the
-    /// required usage (for code signing the extension must be present).
-    #[error("the end-entity certificate does not list the {0} extended key usage")]
-    UsageMissing(Usage),
-    /// For code signing: the end entity has a keyUsage extension that does
-    /// not assert digitalSignature, so its key may not sign.
-    #[error("the end-entity certificate's keyUsage does not allow digitalSignature")]
-    SigningNotAllowed,
-    /// rustls-webpki found no valid path: its most specific reason over every
-    /// path it tried.
-    #[error("no valid path to a trust anchor ({0})")]
-    Path(WebpkiError),
-    /// Path building needed more signature checks than one signer, or one
-    /// package, may make (`docs/SECURITY.md`): the certificates offered make
-    /// too many candidate paths.
-    #[error(
-        "path building gave up: the certificates offered needed more than {0} signature checks"
-    )]
-    WorkExceeded(usize),
-    /// The paths webpki accepted all broke a rule of pkgverify's own; the
-    /// first that decided.
-    #[error("{}", rejected_text(certificate, *role, problem))]
+    /// A certificate lacks the required extended key usage: the end entity
+    /// (which must list it), or a CA above it that restricts its usages.
+    UsageMissing {
+        /// Its subject.
+        certificate: String,
+        /// The usage required.
+        usage: Usage,
+        /// The usages it lists; `None` when it has no such extension.
+        listed: Option<Vec<String>>,
+    },
+    /// The end entity's keyUsage does not assert digitalSignature, so its key
+    /// may not make signatures (RFC 5280 4.2.1.3).
+    SigningNotAllowed {
+        /// Its subject.
+        certificate: String,
+    },
+    /// The end entity is a CA certificate.
+    CaAsEndEntity {
+        /// Its subject.
+        certificate: String,
+    },
+    /// A certificate on the path had expired at the verification time.
+    Expired {
+        /// Its subject.
+        certificate: String,
+        /// Its place on the path.
+        role: PathRole,
+        /// Its notAfter.
+        not_after: UnixTime,
+        /// The verification time.
+        at: UnixTime,
+    },
+    /// A certificate on the path was not yet valid at the verification time.
+    NotYetValid {
+        /// Its subject.
+        certificate: String,
+        /// Its place on the path.
+        role: PathRole,
+        /// Its notBefore.
+        not_before: UnixTime,
+        /// The verification time.
+        at: UnixTime,
+    },
+    /// A certificate on the path is revoked: a CRL in the store lists it.
+    Revoked {
+        /// Its subject.
+        certificate: String,
+        /// Its place on the path.
+        role: PathRole,
+        /// Its serial number, hex.
+        serial: String,
+        /// The issuer of the CRL that lists it.
+        crl_issuer: String,
+    },
+    /// A certificate's revocation status is unknown.
+    RevocationUnknown {
+        /// Its subject.
+        certificate: String,
+        /// Its place on the path.
+        role: PathRole,
+        /// Why.
+        why: RevocationUnknown,
+    },
+    /// A certificate on the path, or its key, is distrusted
+    /// ([`ChainOptions::distrust`], a trust policy's `distrust`).
+    Distrusted {
+        /// Its subject.
+        certificate: String,
+        /// Its place on the path.
+        role: PathRole,
+        /// The listed fingerprint that matched.
+        fingerprint: Fingerprint,
+        /// Whether it is the certificate's or the key's.
+        of: Fingerprinted,
+    },
+    /// The trust policy does not accept the signer (its issuer, its signature
+    /// algorithm, its identity).
+    NotAllowed(NotAllowed),
+    /// A rule of pkgverify's own that the path broke (profile, CA, depth).
     Rejected {
-        /// Subject of the certificate the problem is about (for a CRL, its issuer).
+        /// Subject of the certificate concerned.
         certificate: String,
         /// Its place on the path.
         role: PathRole,
         /// What is wrong.
         problem: ChainProblem,
     },
+    /// No path to a trust anchor: what path building found, for an operator.
+    NoPath(Box<NoPath>),
+    /// rustls-webpki rejected every path for another reason.
+    Invalid {
+        /// What was wrong.
+        reason: PathFailure,
+        /// Subjects of the path built (by name and key identifier), signer first.
+        path: Vec<String>,
+    },
+    /// Path building needed more signature checks than one signer, or one
+    /// package, may make (`docs/SECURITY.md`): the certificates offered make
+    /// too many candidate paths.
+    WorkExceeded(usize),
+}
+
+/// Why a trust policy refuses a signer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotAllowed {
+    /// The CA that issued the end entity is not among the allowed issuers.
+    Issuer {
+        /// Its subject.
+        issuer: String,
+        /// Its certificate's fingerprint.
+        certificate: Fingerprint,
+        /// Its key's fingerprint.
+        key: Fingerprint,
+    },
+    /// The signature's algorithm is not among the accepted ones.
+    Algorithm {
+        /// The algorithm it signs with.
+        used: Algorithm,
+        /// The accepted ones.
+        accepted: Vec<Algorithm>,
+    },
+    /// The signer matches none of the allowed signer rules.
+    Signer {
+        /// Each rule, described (`O="..." CN="..." sha256:...`).
+        rules: Vec<String>,
+        /// Why a subject attribute a rule compares could not be compared.
+        unusable: Vec<String>,
+        /// The signer's key fingerprint.
+        key: Fingerprint,
+    },
+}
+
+impl fmt::Display for NotAllowed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Issuer {
+                issuer,
+                certificate,
+                key,
+            } => write!(
+                f,
+                "its issuing CA \"{issuer}\" (certificate {certificate}, key {key}) is not among allowed_issuers"
+            ),
+            Self::Algorithm { used, accepted } => {
+                let names: Vec<&str> = accepted.iter().map(|a| a.name()).collect();
+                write!(
+                    f,
+                    "it signs with {}, which is not among the accepted algorithms ({})",
+                    used.name(),
+                    names.join(", ")
+                )
+            }
+            Self::Signer {
+                rules,
+                unusable,
+                key,
+            } => {
+                let unusable: String = unusable.iter().map(|u| format!("; {u}")).collect();
+                write!(
+                    f,
+                    "it matches none of the allowed signers ({}){unusable}; its key is {key}",
+                    rules.join("; ")
+                )
+            }
+        }
+    }
+}
+
+/// What rustls-webpki found wrong with every path, beyond what
+/// [`ChainError`] names otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PathFailure {
+    /// A certificate on the path is not a CA but issued the next one.
+    IssuerNotCa,
+    /// Path building gave up: the chain is too long or loops.
+    GaveUp,
+    /// A CA's path length constraint is violated.
+    PathLength,
+    /// A CA's name constraints are violated.
+    NameConstraints,
+    /// A certificate's key is distrusted by rustls-webpki.
+    KeyDistrusted,
+    /// A certificate on the path uses a signature algorithm or key that is not supported.
+    UnsupportedAlgorithm,
+    /// Another reason.
+    Other(WebpkiError),
+}
+
+impl fmt::Display for PathFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::IssuerNotCa => {
+                f.write_str("a certificate on the path is not a CA but issued another")
+            }
+            Self::GaveUp => f.write_str("path building gave up: the chain is too long or loops"),
+            Self::PathLength => f.write_str("a CA's path length constraint is violated"),
+            Self::NameConstraints => f.write_str("a CA's name constraints are violated"),
+            Self::KeyDistrusted => f.write_str("a certificate's key is distrusted"),
+            Self::UnsupportedAlgorithm => f.write_str(
+                "a certificate on the path uses an unsupported signature algorithm or key",
+            ),
+            Self::Other(e) => write!(f, "the chain is invalid: a certificate on it has {e}"),
+        }
+    }
+}
+
+/// What path building found when it found no path to a trust anchor: the
+/// path it could build by name and key identifier (never used to accept),
+/// and where it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoPath {
+    /// Subjects of the path built, signer first.
+    pub path: Vec<String>,
+    /// Why it ends there.
+    pub end: PathEnd,
+}
+
+/// Where a path built by name and key identifier ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PathEnd {
+    /// The signer certificate cannot be read.
+    Unreadable,
+    /// It reaches a trust anchor by name, but a signature on it does not verify.
+    SignatureDoesNotVerify,
+    /// It reaches a trust anchor that is not trusted at the verification time.
+    AnchorOutsideWindow {
+        /// The anchor's name in the trust policy (else its file).
+        label: String,
+        /// Its subject.
+        subject: String,
+        /// The trust window.
+        window: AnchorWindow,
+        /// The verification time.
+        at: UnixTime,
+    },
+    /// The issuer of the last certificate is neither an anchor nor among the
+    /// intermediates supplied.
+    IssuerMissing(IssuerMissing),
+}
+
+/// The issuer that path building did not find, and what it was offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerMissing {
+    /// The last certificate reached.
+    pub certificate: String,
+    /// Its issuer's name.
+    pub issuer: String,
+    /// Its authority key identifier, if it has one.
+    pub authority_key_id: Option<Vec<u8>>,
+    /// Certificates bundled in the package and offered.
+    pub bundled: usize,
+    /// Certificates bundled but kept from path building by the policy.
+    pub withheld: usize,
+    /// Intermediates from the trust store.
+    pub store: usize,
+    /// Certificates with the issuer's name but another key, and where each came from.
+    pub other_keys: Vec<(String, Origin)>,
+    /// Every intermediate offered, and where it came from.
+    pub offered: Vec<(String, Origin)>,
+    /// The last certificate is not itself a trust anchor: supplying the
+    /// vendor's advisory chain may help (a CA rotation).
+    pub rotation_hint: bool,
+}
+
+/// Where a certificate offered to path building came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origin {
+    /// The package's signer.
+    Signer,
+    /// Bundled in the package.
+    Package,
+    /// The trust store's intermediates.
+    Store,
+    /// A trust anchor.
+    Anchor,
+}
+
+impl fmt::Display for ChainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unparsable(e) => write!(f, "the end-entity certificate cannot be parsed (it has {e})"),
+            Self::UsageMissing {
+                certificate,
+                usage,
+                listed,
+            } => write!(f, "certificate \"{certificate}\" {}", usage_text(*usage, listed.as_deref())),
+            Self::SigningNotAllowed { certificate } => write!(
+                f,
+                "certificate \"{certificate}\" has a keyUsage extension without digitalSignature: its key may not make signatures (RFC 5280 4.2.1.3)"
+            ),
+            Self::CaAsEndEntity { certificate } => write!(
+                f,
+                "certificate \"{certificate}\" is a CA certificate; a signer must be an end-entity certificate"
+            ),
+            Self::Expired {
+                certificate,
+                not_after,
+                at,
+                ..
+            } => write!(
+                f,
+                "certificate \"{certificate}\" expired at {} (verification time {})",
+                format_unix(*not_after),
+                format_unix(*at)
+            ),
+            Self::NotYetValid {
+                certificate,
+                not_before,
+                at,
+                ..
+            } => write!(
+                f,
+                "certificate \"{certificate}\" is not valid before {} (verification time {})",
+                format_unix(*not_before),
+                format_unix(*at)
+            ),
+            Self::Revoked {
+                certificate, serial, ..
+            } => write!(f, "certificate \"{certificate}\" is revoked (serial {serial})"),
+            Self::RevocationUnknown {
+                certificate,
+                role,
+                why,
+            } => write!(
+                f,
+                "revocation status cannot be checked: that of {role} \"{certificate}\" is unknown: {why}"
+            ),
+            Self::Distrusted {
+                certificate,
+                fingerprint,
+                of,
+                ..
+            } => write!(
+                f,
+                "certificate \"{certificate}\" is distrusted by the trust policy ({of} {fingerprint})"
+            ),
+            Self::NotAllowed(n) => write!(f, "the trust policy does not allow it: {n}"),
+            Self::Rejected {
+                certificate,
+                role,
+                problem,
+            } => f.write_str(&rejected_text(certificate, *role, problem)),
+            Self::NoPath(n) => n.fmt(f),
+            Self::Invalid { reason, path } => {
+                write!(f, "{reason}")?;
+                if matches!(reason, PathFailure::IssuerNotCa) && !path.is_empty() {
+                    write!(f, " ({})", path_text(path))?;
+                }
+                Ok(())
+            }
+            Self::WorkExceeded(n) => write!(
+                f,
+                "path building gave up: the certificates offered needed more than {n} signature checks"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ChainError {}
+
+/// What a certificate lacking `usage` is told.
+fn usage_text(usage: Usage, listed: Option<&[String]>) -> String {
+    match (usage, listed) {
+        (Usage::CodeSigning, None | Some([])) => "has no extended key usage extension; code signing (1.3.6.1.5.5.7.3.3) is required on the signer".into(),
+        (Usage::CodeSigning, Some(l)) => format!(
+            "allows only {}; code signing (1.3.6.1.5.5.7.3.3) is required on the signer and on any CA above it that restricts its key usages",
+            l.join(", ")
+        ),
+        (usage, None | Some([])) => format!("allows only other usages; {usage} is required"),
+        (usage, Some(l)) => format!("allows only {}; {usage} is required", l.join(", ")),
+    }
+}
+
+fn path_text(path: &[String]) -> String {
+    let names: Vec<String> = path.iter().map(|n| format!("\"{n}\"")).collect();
+    format!("path built: {}", names.join(" -> "))
+}
+
+impl fmt::Display for NoPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.end {
+            PathEnd::Unreadable => f.write_str("the signer certificate cannot be read"),
+            PathEnd::SignatureDoesNotVerify => write!(
+                f,
+                "a path to a trust anchor exists by name ({}), but a signature on it does not verify",
+                path_text(&self.path)
+            ),
+            PathEnd::AnchorOutsideWindow {
+                label,
+                subject,
+                window,
+                at,
+            } => {
+                let who = if label == subject {
+                    format!("\"{subject}\"")
+                } else {
+                    format!("\"{label}\" (\"{subject}\")")
+                };
+                match (window.not_before, window.not_after) {
+                    (Some(b), _) if *at < b => write!(
+                        f,
+                        "the path reaches trust anchor {who}, but trust in it begins at {} (the trust policy's not_before); the verification time is {}",
+                        format_unix(b),
+                        format_unix(*at)
+                    ),
+                    (_, Some(a)) => write!(
+                        f,
+                        "the path reaches trust anchor {who}, but trust in it ended at {} (the trust policy's not_after, the rotation deadline); the verification time is {}",
+                        format_unix(a),
+                        format_unix(*at)
+                    ),
+                    _ => write!(
+                        f,
+                        "the path reaches trust anchor {who}, which is not trusted at {}",
+                        format_unix(*at)
+                    ),
+                }?;
+                write!(f, "; {}", path_text(&self.path))
+            }
+            PathEnd::IssuerMissing(m) => {
+                let aki = m
+                    .authority_key_id
+                    .as_ref()
+                    .map(|k| format!(" (authority key id {})", crate::hex(k)))
+                    .unwrap_or_default();
+                let withheld = if m.withheld > 0 {
+                    format!(
+                        ", {} more bundled but not used (trust policy: package_intermediates = false)",
+                        m.withheld
+                    )
+                } else {
+                    String::new()
+                };
+                write!(
+                    f,
+                    "the issuer of \"{}\", \"{}\"{aki}, is neither a trust anchor nor among the supplied intermediates ({} bundled in the package{withheld}, {} from the trust store); {}",
+                    m.certificate,
+                    m.issuer,
+                    m.bundled,
+                    m.store,
+                    path_text(&self.path)
+                )?;
+                for (subject, origin) in &m.other_keys {
+                    let role = match origin {
+                        Origin::Anchor => "a trust anchor",
+                        Origin::Store => "a trust-store intermediate",
+                        Origin::Package | Origin::Signer => "a bundled certificate",
+                    };
+                    write!(
+                        f,
+                        "; found \"{subject}\" as {role}, but its key differs from the key that signed \"{}\"",
+                        m.certificate
+                    )?;
+                }
+                if !m.offered.is_empty() {
+                    let offered: Vec<String> = m
+                        .offered
+                        .iter()
+                        .map(|(subject, origin)| {
+                            let from = if *origin == Origin::Store {
+                                "trust store"
+                            } else {
+                                "package"
+                            };
+                            format!("\"{subject}\" ({from})")
+                        })
+                        .collect();
+                    write!(f, "; intermediates offered: {}", offered.join(", "))?;
+                }
+                if m.rotation_hint {
+                    f.write_str("; if the vendor rotated its CA, supply its advisory chain (e.g. the new root cross-signed by the old) as intermediates")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl ChainError {
+    /// The stable kind of the rejection this cause makes (see
+    /// [`Error::kind`](crate::Error::kind)).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unparsable(_) => "signature_invalid",
+            Self::UsageMissing { .. }
+            | Self::SigningNotAllowed { .. }
+            | Self::CaAsEndEntity { .. } => "wrong_key_usage",
+            Self::Expired { .. } => "certificate_expired",
+            Self::NotYetValid { .. } => "certificate_not_yet_valid",
+            Self::Revoked { .. } => "certificate_revoked",
+            Self::Distrusted { .. } => "certificate_distrusted",
+            Self::NotAllowed(_) => "signer_not_allowed",
+            Self::RevocationUnknown { .. }
+            | Self::Rejected { .. }
+            | Self::NoPath(_)
+            | Self::Invalid { .. }
+            | Self::WorkExceeded(_) => "untrusted_signer",
+        }
+    }
+
+    /// How specific the cause is: when several paths, or several signatures,
+    /// fail, the highest names the failure. The one ranking (docs/FORMAT.md,
+    /// step 4): what the trust policy refuses (distrusted, not allowed), then
+    /// revocation, validity, usage, a broken rule, another reason rustls-webpki
+    /// gives, an issuer that is not allowed, and last a missing path.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Self::Distrusted { .. } => 12,
+            Self::NotAllowed(NotAllowed::Algorithm { .. } | NotAllowed::Signer { .. }) => 11,
+            Self::Revoked { .. } => 10,
+            Self::RevocationUnknown { .. } => 9,
+            Self::Expired { .. } => 8,
+            Self::NotYetValid { .. } => 7,
+            Self::UsageMissing { .. }
+            | Self::SigningNotAllowed { .. }
+            | Self::CaAsEndEntity { .. } => 6,
+            Self::Rejected { .. } => 5,
+            Self::Invalid { .. } => 4,
+            Self::NotAllowed(NotAllowed::Issuer { .. }) => 3,
+            Self::NoPath(_) => 2,
+            Self::WorkExceeded(_) => 1,
+            Self::Unparsable(_) => 0,
+        }
+    }
+
+    /// The certificate the cause is about, when it is about one.
+    pub fn certificate(&self) -> Option<&str> {
+        match self {
+            Self::UsageMissing { certificate, .. }
+            | Self::SigningNotAllowed { certificate }
+            | Self::CaAsEndEntity { certificate }
+            | Self::Expired { certificate, .. }
+            | Self::NotYetValid { certificate, .. }
+            | Self::Revoked { certificate, .. }
+            | Self::RevocationUnknown { certificate, .. }
+            | Self::Distrusted { certificate, .. }
+            | Self::Rejected { certificate, .. } => Some(certificate),
+            Self::NotAllowed(NotAllowed::Issuer { issuer, .. }) => Some(issuer),
+            Self::Unparsable(_)
+            | Self::NotAllowed(_)
+            | Self::NoPath(_)
+            | Self::Invalid { .. }
+            | Self::WorkExceeded(_) => None,
+        }
+    }
 }
 
 fn rejected_text(certificate: &str, role: PathRole, problem: &ChainProblem) -> String {
@@ -341,22 +927,10 @@ pub enum AnchorPolicy {
     BaselineRequirements,
 }
 
-/// A rule of pkgverify's own that a path broke.
+/// A rule of pkgverify's own that a path broke (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChainProblem {
-    /// The trust anchor had expired at the verification time.
-    #[error("expired at {}", format_unix(*not_after))]
-    Expired {
-        /// Its notAfter.
-        not_after: UnixTime,
-    },
-    /// The trust anchor was not yet valid at the verification time.
-    #[error("is not valid before {}", format_unix(*not_before))]
-    NotYetValid {
-        /// Its notBefore.
-        not_before: UnixTime,
-    },
     /// A certificate that issued another on the path is not a CA certificate.
     #[error("is not a CA certificate ({reason}) but issued the next certificate on the path")]
     NotCa {
@@ -377,40 +951,11 @@ pub enum ChainProblem {
         rule: &'static str,
     },
     /// rustls-webpki would not accept the trust anchor as a certificate on a path.
-    #[error("is not a certificate rustls-webpki accepts on a path ({0})")]
+    #[error("is not a certificate rustls-webpki accepts on a path (it has {0})")]
     Unusable(WebpkiError),
     /// The certificate cannot be read (by x509-parser), so it cannot be checked.
     #[error("cannot be read for pkgverify's checks")]
     Unreadable,
-    /// The certificate is revoked: an authoritative CRL in the store lists it.
-    #[error("is revoked (serial {serial}, listed by a CRL from \"{crl_issuer}\")")]
-    Revoked {
-        /// Its serial number, hex.
-        serial: String,
-        /// The issuer of the CRL that lists it.
-        crl_issuer: String,
-    },
-    /// The certificate's revocation status is unknown: its issuer has CRLs in
-    /// the store, but none can show it unrevoked (or every certificate must be
-    /// covered and its issuer has none).
-    #[error("has an unknown revocation status: {0}")]
-    RevocationUnknown(RevocationUnknown),
-    /// The certificate, or its key, is distrusted ([`ChainOptions::distrust`]).
-    #[error("is distrusted ({fingerprint})")]
-    Distrusted {
-        /// Which fingerprint matched: `certificate sha256:...` or `key sha256:...`.
-        fingerprint: String,
-    },
-    /// The end entity's issuer is not among [`ChainOptions::allow_issuer`]'s.
-    #[error(
-        "issued the end entity but is not an allowed issuer (certificate {certificate}, key {key})"
-    )]
-    IssuerNotAllowed {
-        /// The issuer certificate's SHA-256, `sha256:...`.
-        certificate: String,
-        /// Its key's SHA-256, `sha256:...`.
-        key: String,
-    },
     /// More intermediates than [`ChainOptions::max_depth`] allows.
     #[error(
         "has {depth} intermediates (not counting self-issued ones); at most {max} are allowed"
@@ -421,44 +966,6 @@ pub enum ChainProblem {
         /// The path's depth.
         depth: usize,
     },
-}
-
-impl ChainProblem {
-    /// The webpki error that stands for this problem while webpki ranks the
-    /// failures of alternative paths (so the most specific one is reported).
-    fn as_webpki(&self, time: UnixTime) -> webpki::Error {
-        match self {
-            Self::Expired { not_after } => webpki::Error::CertExpired {
-                time,
-                not_after: *not_after,
-            },
-            Self::NotYetValid { not_before } => webpki::Error::CertNotValidYet {
-                time,
-                not_before: *not_before,
-            },
-            Self::NotCa { .. } => webpki::Error::EndEntityUsedAsCa,
-            Self::Profile { .. } | Self::BaselineRequirements { .. } => {
-                webpki::Error::ExtensionValueInvalid
-            }
-            Self::Unusable(e) => e.0.clone(),
-            Self::Unreadable => webpki::Error::BadDer,
-            Self::Revoked { .. } => webpki::Error::CertRevoked,
-            Self::RevocationUnknown(RevocationUnknown::Expired { next_update }) => {
-                webpki::Error::CrlExpired {
-                    time,
-                    next_update: *next_update,
-                }
-            }
-            Self::RevocationUnknown(RevocationUnknown::IssuerNotCrlSigner) => {
-                webpki::Error::IssuerNotCrlSigner
-            }
-            Self::RevocationUnknown(_) => webpki::Error::UnknownRevocationStatus,
-            Self::TooDeep { .. } => webpki::Error::MaximumPathDepthExceeded,
-            Self::Distrusted { .. } => webpki::Error::CertDistrusted,
-            // Ranked lowest, like a missing issuer: any other failure says more.
-            Self::IssuerNotAllowed { .. } => webpki::Error::UnknownIssuer,
-        }
-    }
 }
 
 const EMPTY_NAME_CONSTRAINTS: &str =
@@ -485,20 +992,19 @@ pub(crate) struct PathCheck<'a> {
     work: &'a Work,
     /// The stored anchor that passed for the last path accepted.
     accepted_anchor: std::cell::Cell<Option<usize>>,
-    /// Every rejection, with the webpki error it was reported as.
-    findings: RefCell<Vec<(webpki::Error, ChainError)>>,
+    /// Every path refused, with why.
+    findings: RefCell<Vec<ChainError>>,
 }
 
-/// Why a candidate path is refused: a certificate on it, its role, the problem;
-/// or the work bound ran out.
+/// Why a candidate path is refused: a cause, or the work bound ran out.
 enum Refusal {
-    Problem(String, PathRole, ChainProblem),
+    Cause(ChainError),
     WorkExceeded,
 }
 
-impl From<(String, PathRole, ChainProblem)> for Refusal {
-    fn from((c, r, p): (String, PathRole, ChainProblem)) -> Self {
-        Self::Problem(c, r, p)
+impl From<ChainError> for Refusal {
+    fn from(e: ChainError) -> Self {
+        Self::Cause(e)
     }
 }
 
@@ -528,30 +1034,27 @@ impl<'a> PathCheck<'a> {
         }
     }
 
-    /// The hook: `Ok` accepts the path, an error makes webpki look for another.
+    /// The hook: `Ok` accepts the path; an error makes webpki look for
+    /// another. The cause is kept here, and webpki is told only "no path"
+    /// (its least specific error), so that which cause names the failure is
+    /// decided by [`ChainError::rank`], not by webpki's ranking of stand-ins.
     pub(crate) fn check(&self, path: &VerifiedPath<'_>) -> Result<(), webpki::Error> {
-        let (stand_in, finding) = match self.problem(path) {
+        let (finding, to_webpki) = match self.problem(path) {
             Ok(anchor) => {
                 self.accepted_anchor.set(Some(anchor));
                 return Ok(());
             }
-            Err(Refusal::Problem(certificate, role, problem)) => (
-                problem.as_webpki(self.time),
-                ChainError::Rejected {
-                    certificate,
-                    role,
-                    problem,
-                },
-            ),
+            Err(Refusal::Cause(cause)) => (cause, webpki::Error::UnknownIssuer),
+            // Fatal to webpki: path building stops.
             Err(Refusal::WorkExceeded) => (
-                webpki::Error::MaximumSignatureChecksExceeded,
                 ChainError::WorkExceeded(crate::work::SIGNER_CHECKS),
+                webpki::Error::MaximumSignatureChecksExceeded,
             ),
         };
         if let Ok(mut findings) = self.findings.try_borrow_mut() {
-            findings.push((stand_in.clone(), finding));
+            findings.push(finding);
         }
-        Err(stand_in)
+        Err(to_webpki)
     }
 
     /// Which of the anchors (index into those given to [`PathCheck::new`])
@@ -561,14 +1064,17 @@ impl<'a> PathCheck<'a> {
         self.accepted_anchor.get()
     }
 
-    /// The error for webpki's final verdict: ours when one of our rejections
-    /// is what webpki ranked most specific, else webpki's.
-    pub(crate) fn into_error(self, err: webpki::Error) -> ChainError {
-        self.findings
-            .into_inner()
-            .into_iter()
-            .find(|(stand_in, _)| *stand_in == err)
-            .map_or(ChainError::Path(WebpkiError(err)), |(_, ours)| ours)
+    /// The most specific cause ([`ChainError::rank`]) among the paths this
+    /// hook refused and `webpki`'s own verdict (as explained); the earliest
+    /// on a tie.
+    pub(crate) fn into_error(self, webpki: ChainError) -> ChainError {
+        let mut best: Option<ChainError> = None;
+        for cause in self.findings.into_inner().into_iter().chain([webpki]) {
+            if best.as_ref().is_none_or(|b| cause.rank() > b.rank()) {
+                best = Some(cause);
+            }
+        }
+        best.unwrap_or(ChainError::WorkExceeded(crate::work::SIGNER_CHECKS))
     }
 
     fn problem(&self, path: &VerifiedPath<'_>) -> Result<usize, Refusal> {
@@ -579,12 +1085,16 @@ impl<'a> PathCheck<'a> {
                 .filter(|c| c.subject() != c.issuer())
                 .count();
             if depth > max {
-                return Err((
-                    subject_or_unknown(path.end_entity().der().as_ref()),
+                let certificate = self
+                    .work
+                    .cert(path.end_entity().der().as_ref())
+                    .map_or_else(unreadable_name, |c| c.subject.clone());
+                return Err(rejected(
+                    certificate,
                     PathRole::Path,
                     ChainProblem::TooDeep { max, depth },
                 )
-                    .into());
+                .into());
             }
         }
         let ee = path.end_entity();
@@ -607,32 +1117,32 @@ impl<'a> PathCheck<'a> {
                 Some(f) => facts.push(f),
                 None => {
                     return Err(
-                        (subject_or_unknown(&n.der), n.role, ChainProblem::Unreadable).into(),
+                        rejected(unreadable_name(), n.role, ChainProblem::Unreadable).into(),
                     )
                 }
             }
         }
         let Some(ee_facts) = facts.first().cloned() else {
-            return Err((String::new(), PathRole::EndEntity, ChainProblem::Unreadable).into());
+            return Err(rejected(
+                unreadable_name(),
+                PathRole::EndEntity,
+                ChainProblem::Unreadable,
+            )
+            .into());
         };
 
         // Distrusted certificates and keys below the anchor; an intermediate
         // that issued the end entity must be allowed.
         for (n, f) in nodes.iter().zip(&facts) {
-            if let Some(fingerprint) = matching(&self.options.distrust, f) {
-                return Err((
-                    f.subject.clone(),
-                    n.role,
-                    ChainProblem::Distrusted { fingerprint },
-                )
-                    .into());
+            if let Some(cause) = distrusted(&self.options.distrust, f, n.role) {
+                return Err(cause.into());
             }
         }
         let ee_issuer_is_anchor = facts.len() == 1;
         if !self.options.allowed_issuers.is_empty() {
-            if let (Some(n), Some(f)) = (nodes.get(1), facts.get(1)) {
-                if matching(&self.options.allowed_issuers, f).is_none() {
-                    return Err((f.subject.clone(), n.role, not_allowed(f)).into());
+            if let Some(f) = facts.get(1) {
+                if !allowed(&self.options.allowed_issuers, f) {
+                    return Err(not_allowed(f).into());
                 }
             }
         }
@@ -651,32 +1161,33 @@ impl<'a> PathCheck<'a> {
             }
             let der = self.anchor_certs.get(i).copied().unwrap_or_default();
             let Some(f) = self.work.cert(der) else {
-                first_problem.get_or_insert((
-                    subject_or_unknown(der),
+                first_problem.get_or_insert(rejected(
+                    unreadable_name(),
                     PathRole::Anchor,
                     ChainProblem::Unreadable,
                 ));
                 continue;
             };
-            let problem = if let Some(fingerprint) = matching(&self.options.distrust, &f) {
-                Some(ChainProblem::Distrusted { fingerprint })
-            } else if ee_issuer_is_anchor
-                && !self.options.allowed_issuers.is_empty()
-                && matching(&self.options.allowed_issuers, &f).is_none()
-            {
-                Some(not_allowed(&f))
-            } else if self.policy > AnchorPolicy::KeyOnly {
-                self.anchor_problem(der, &f, &ee_facts)
-            } else {
-                None
-            };
+            let problem =
+                if let Some(cause) = distrusted(&self.options.distrust, &f, PathRole::Anchor) {
+                    Some(cause)
+                } else if ee_issuer_is_anchor
+                    && !self.options.allowed_issuers.is_empty()
+                    && !allowed(&self.options.allowed_issuers, &f)
+                {
+                    Some(not_allowed(&f))
+                } else if self.policy > AnchorPolicy::KeyOnly {
+                    self.anchor_problem(der, &f, &ee_facts)
+                } else {
+                    None
+                };
             match problem {
                 None => {
                     passed = Some((i, f));
                     break;
                 }
                 Some(p) => {
-                    first_problem.get_or_insert((f.subject.clone(), PathRole::Anchor, p));
+                    first_problem.get_or_insert(p);
                 }
             }
         }
@@ -684,56 +1195,63 @@ impl<'a> PathCheck<'a> {
             (Some(found), _) => found,
             (None, Some(problem)) => return Err(problem.into()),
             (None, None) => {
-                return Err((String::new(), PathRole::Anchor, ChainProblem::Unreadable).into())
+                return Err(rejected(
+                    unreadable_name(),
+                    PathRole::Anchor,
+                    ChainProblem::Unreadable,
+                )
+                .into())
             }
         };
 
         // CAs on the path: keyCertSign, and name constraints that constrain something.
         for (n, f) in nodes.iter().zip(&facts).skip(1) {
             if !f.cert_sign() {
-                return Err((
+                return Err(rejected(
                     f.subject.clone(),
                     n.role,
                     ChainProblem::NotCa {
                         reason: "keyUsage does not assert keyCertSign",
                     },
                 )
-                    .into());
+                .into());
             }
             if f.name_constraints == Some(false) {
                 let rule = EMPTY_NAME_CONSTRAINTS;
-                return Err((f.subject.clone(), n.role, ChainProblem::Profile { rule }).into());
+                return Err(
+                    rejected(f.subject.clone(), n.role, ChainProblem::Profile { rule }).into(),
+                );
             }
         }
         if self.policy > AnchorPolicy::KeyOnly && anchor_facts.name_constraints == Some(false) {
             let rule = EMPTY_NAME_CONSTRAINTS;
-            return Err((
+            return Err(rejected(
                 anchor_facts.subject.clone(),
                 PathRole::Anchor,
                 ChainProblem::Profile { rule },
             )
-                .into());
+            .into());
         }
 
         // The end entity.
         if ee_facts.name_constraints.is_some() {
             let rule = "name constraints in an end-entity certificate; only a CA's may have them (4.2.1.10)";
-            return Err((
+            return Err(rejected(
                 ee_facts.subject.clone(),
                 PathRole::EndEntity,
                 ChainProblem::Profile { rule },
             )
-                .into());
+            .into());
         }
         if !ee_facts.is_ca() && ee_facts.key_usage.is_some_and(|k| k.key_cert_sign) {
-            return Err((
+            return Err(rejected(
                 ee_facts.subject.clone(),
                 PathRole::EndEntity,
                 ChainProblem::Profile {
                     rule: "keyCertSign asserted without basicConstraints cA (4.2.1.9)",
                 },
             )
-                .into());
+            .into());
         }
 
         // Revocation of every certificate below the anchor, each judged by the
@@ -751,23 +1269,21 @@ impl<'a> PathCheck<'a> {
                         .find(|c| c.sha256 == crl)
                         .map(|c| c.issuer.clone())
                         .unwrap_or_default();
-                    return Err((
-                        f.subject.clone(),
-                        n.role,
-                        ChainProblem::Revoked {
-                            serial: crate::hex(crate::cert::serial_key(&f.serial)),
-                            crl_issuer,
-                        },
-                    )
-                        .into());
+                    return Err(ChainError::Revoked {
+                        certificate: f.subject.clone(),
+                        role: n.role,
+                        serial: crate::hex(crate::cert::serial_key(&f.serial)),
+                        crl_issuer,
+                    }
+                    .into());
                 }
                 Status::Unknown(why) => {
-                    return Err((
-                        f.subject.clone(),
-                        n.role,
-                        ChainProblem::RevocationUnknown(why),
-                    )
-                        .into())
+                    return Err(ChainError::RevocationUnknown {
+                        certificate: f.subject.clone(),
+                        role: n.role,
+                        why,
+                    }
+                    .into())
                 }
             }
         }
@@ -775,38 +1291,45 @@ impl<'a> PathCheck<'a> {
     }
 
     /// What is wrong with a trust anchor's certificate under the policy, if anything.
-    fn anchor_problem(&self, der: &[u8], f: &Cert, ee: &Cert) -> Option<ChainProblem> {
+    fn anchor_problem(&self, der: &[u8], f: &Cert, ee: &Cert) -> Option<ChainError> {
+        let anchor = |problem| Some(rejected(f.subject.clone(), PathRole::Anchor, problem));
         if let Err(e) =
             webpki::EndEntityCert::try_from(&rustls_pki_types::CertificateDer::from(der))
         {
-            return Some(ChainProblem::Unusable(WebpkiError(e)));
+            return anchor(ChainProblem::Unusable(WebpkiError(e)));
         }
         let now = i64::try_from(self.time.as_secs()).unwrap_or(i64::MAX);
         if now < f.not_before {
-            return Some(ChainProblem::NotYetValid {
-                not_before: unix(f.not_before),
+            return Some(ChainError::NotYetValid {
+                certificate: f.subject.clone(),
+                role: PathRole::Anchor,
+                not_before: f.not_before_time(),
+                at: self.time,
             });
         }
         if now > f.not_after {
-            return Some(ChainProblem::Expired {
-                not_after: unix(f.not_after),
+            return Some(ChainError::Expired {
+                certificate: f.subject.clone(),
+                role: PathRole::Anchor,
+                not_after: f.not_after_time(),
+                at: self.time,
             });
         }
         // An end entity trusted directly (a self-signed signer) issued nothing else.
         let is_the_end_entity = f.spki == ee.spki && f.subject == ee.subject;
         if !is_the_end_entity {
             if let Some(reason) = f.not_ca() {
-                return Some(ChainProblem::NotCa { reason });
+                return anchor(ChainProblem::NotCa { reason });
             }
         }
         if self.policy >= AnchorPolicy::Rfc5280 {
             if let Some(rule) = rfc5280_ca_profile(f) {
-                return Some(ChainProblem::Profile { rule });
+                return anchor(ChainProblem::Profile { rule });
             }
         }
         if self.policy >= AnchorPolicy::BaselineRequirements {
             if let Some(rule) = baseline_root_profile(f) {
-                return Some(ChainProblem::BaselineRequirements { rule });
+                return anchor(ChainProblem::BaselineRequirements { rule });
             }
         }
         None
@@ -862,34 +1385,45 @@ fn baseline_root_profile(f: &Cert) -> Option<&'static str> {
     None
 }
 
-fn unix(secs: i64) -> UnixTime {
-    UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-        u64::try_from(secs).unwrap_or(0),
-    ))
+/// The distrust rule, the one place it is decided: a certificate on the
+/// path (`role`) that is, or whose key is, on the list.
+fn distrusted(list: &[Fingerprint], cert: &Cert, role: PathRole) -> Option<ChainError> {
+    list.iter().find_map(|f| {
+        cert.matches(*f).map(|of| ChainError::Distrusted {
+            certificate: cert.subject.clone(),
+            role,
+            fingerprint: *f,
+            of,
+        })
+    })
 }
 
-/// `certificate sha256:...` or `key sha256:...` if the certificate or its
-/// SubjectPublicKeyInfo has one of the listed SHA-256 fingerprints.
-fn matching(list: &[[u8; 32]], cert: &Cert) -> Option<String> {
-    if list.contains(&cert.sha256) {
-        return Some(format!("certificate sha256:{}", crate::hex(&cert.sha256)));
+/// The allowed-issuer rule, the one place it is decided: the certificate
+/// that issued the end entity, or its key, is on the list.
+fn allowed(list: &[Fingerprint], issuer: &Cert) -> bool {
+    list.iter().any(|f| issuer.matches(*f).is_some())
+}
+
+/// A CA that issued the end entity but is not an allowed issuer.
+fn not_allowed(cert: &Cert) -> ChainError {
+    ChainError::NotAllowed(NotAllowed::Issuer {
+        issuer: cert.subject.clone(),
+        certificate: cert.fingerprint(),
+        key: cert.key_fingerprint(),
+    })
+}
+
+fn rejected(certificate: String, role: PathRole, problem: ChainProblem) -> ChainError {
+    ChainError::Rejected {
+        certificate,
+        role,
+        problem,
     }
-    list.contains(&cert.spki_sha256)
-        .then(|| format!("key sha256:{}", crate::hex(&cert.spki_sha256)))
 }
 
-/// The problem of a CA that issued the end entity but is not an allowed issuer.
-fn not_allowed(cert: &Cert) -> ChainProblem {
-    ChainProblem::IssuerNotAllowed {
-        certificate: format!("sha256:{}", crate::hex(&cert.sha256)),
-        key: format!("sha256:{}", crate::hex(&cert.spki_sha256)),
-    }
-}
-
-fn subject_or_unknown(der: &[u8]) -> String {
-    X509Certificate::from_der(der)
-        .map(|(_, c)| c.subject().to_string())
-        .unwrap_or_else(|_| "(unreadable certificate)".into())
+/// How a certificate that cannot be read is named.
+pub(crate) fn unreadable_name() -> String {
+    "(unreadable certificate)".into()
 }
 
 #[cfg(test)]
@@ -899,11 +1433,10 @@ mod tests {
         DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
         SerialNumber,
     };
-    use rustls_pki_types::CertificateDer;
 
     use super::*;
     use crate::work::Work;
-    use crate::{Error, TrustStore};
+    use crate::TrustStore;
 
     fn at(text: &str) -> UnixTime {
         crate::parse_rfc3339(text).unwrap()
@@ -988,16 +1521,16 @@ mod tests {
         let old = root("Old Root", 2020, 2025);
         let leaf = issued(params("Signer", 2020, 2030, false), &old);
         let t = store(&[&old]);
-        assert_rejected(check(&t, &leaf, &[]), PathRole::Anchor, |p| {
-            matches!(p, ChainProblem::Expired { .. })
-        });
-        // The package verifier reports it as an expired certificate, naming the anchor.
-        let e = t
-            .validate("sig", &CertificateDer::from(leaf.der.clone()), &[], at(NOW))
-            .unwrap_err();
-        match &e {
-            Error::CertificateExpired { certificate, .. } => {
-                assert!(certificate.contains("Old Root"), "{e}")
+        // An expired certificate, naming the anchor.
+        match check(&t, &leaf, &[]) {
+            Err(ChainError::Expired {
+                certificate,
+                role: PathRole::Anchor,
+                not_after,
+                ..
+            }) => {
+                assert_eq!(certificate, "CN=Old Root");
+                assert_eq!(not_after, at("2025-01-01T00:00:00Z"));
             }
             other => panic!("{other:?}"),
         }
@@ -1006,11 +1539,13 @@ mod tests {
         // A not-yet-valid anchor likewise.
         let future = root("Future Root", 2030, 2040);
         let leaf = issued(params("Signer", 2020, 2030, false), &future);
-        assert_rejected(
+        assert!(matches!(
             check(&store(&[&future]), &leaf, &[]),
-            PathRole::Anchor,
-            |p| matches!(p, ChainProblem::NotYetValid { .. }),
-        );
+            Err(ChainError::NotYetValid {
+                role: PathRole::Anchor,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -1039,11 +1574,8 @@ mod tests {
         assert_rejected(check(&t, &leaf, &[]), PathRole::Anchor, |p| {
             matches!(p, ChainProblem::NotCa { .. })
         });
-        let e = t
-            .validate("sig", &CertificateDer::from(leaf.der.clone()), &[], at(NOW))
-            .unwrap_err();
+        let e = check(&t, &leaf, &[]).unwrap_err();
         assert_eq!(e.kind(), "untrusted_signer", "{e}");
-        assert!(e.to_string().contains("is not a CA certificate"), "{e}");
     }
 
     #[test]
@@ -1116,20 +1648,19 @@ mod tests {
         let mut t = store(&[&r]);
         check(&t, &leaf, &[]).unwrap();
         t.add_crls(crl.der(), "root.crl").unwrap();
-        assert_rejected(check(&t, &leaf, &[]), PathRole::EndEntity, |p| {
-            matches!(
-                p,
-                ChainProblem::RevocationUnknown(RevocationUnknown::IssuerNotCrlSigner)
-            )
-        });
-        let e = t
-            .validate("sig", &CertificateDer::from(leaf.der.clone()), &[], at(NOW))
-            .unwrap_err();
+        let e = check(&t, &leaf, &[]).unwrap_err();
         assert!(
-            e.to_string()
-                .contains("revocation status cannot be checked"),
-            "{e}"
+            matches!(
+                e,
+                ChainError::RevocationUnknown {
+                    role: PathRole::EndEntity,
+                    why: RevocationUnknown::IssuerNotCrlSigner,
+                    ..
+                }
+            ),
+            "{e:?}"
         );
+        assert_eq!(e.kind(), "untrusted_signer");
     }
 
     #[test]
@@ -1170,7 +1701,10 @@ mod tests {
         };
         assert!(matches!(
             with(Usage::CodeSigning),
-            Err(ChainError::UsageMissing(Usage::CodeSigning))
+            Err(ChainError::UsageMissing {
+                usage: Usage::CodeSigning,
+                ..
+            })
         ));
         with(Usage::ServerAuth).unwrap();
         with(Usage::ClientAuth).unwrap();
@@ -1208,7 +1742,7 @@ mod tests {
             let e = t
                 .validate_in(&work, &leaf, &maze, at(NOW), &opts)
                 .unwrap_err();
-            assert!(matches!(e, ChainError::Path(_)), "{e:?}");
+            assert!(matches!(e, ChainError::NoPath(_)), "{e:?}");
         }
         // Each certificate parsed once for all sixteen signers; each issuer
         // link checked once: 7 + 49 candidate links at most.

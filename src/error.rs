@@ -1,7 +1,11 @@
-//! The one error type, grouped by the phase that found the problem.
+//! The errors, one type per operation (as age does it): [`Error`], why a
+//! package was rejected, grouped by the phase that found the problem;
+//! [`LoadError`], why a trust input or a trust policy could not be loaded;
+//! [`BuildError`], why a package could not be built or signed.
 //!
-//! Every variant carries the entry, certificate or field it is about, and
-//! [`Error::kind`] gives a stable snake_case string for reports and pipelines.
+//! Every variant carries the entry, certificate, file or field it is about,
+//! causes as values (a [`ChainError`], times, fingerprints), and `kind()`
+//! gives a stable snake_case string for reports and pipelines.
 //!
 //! `Display` quotes the strings that come from a package (names, paths,
 //! certificate subjects) as they are, between double quotes, without escaping
@@ -12,9 +16,13 @@
 //! used: it would be escaped a second time there (`\\u{1b}` for an ESC).
 
 use std::io;
+use std::sync::Arc;
 
-/// Why a package was rejected, or why a trust input could not be used.
-#[derive(Debug, thiserror::Error)]
+use crate::chain::{ChainError, WebpkiError};
+use crate::revocation::CrlProblem;
+
+/// Why a package was rejected.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     // ---- archive structure -------------------------------------------------
@@ -101,7 +109,7 @@ pub enum Error {
         /// The signature name (the `NAME` of `signatures/NAME.sig`).
         signature: String,
         /// Why it does not verify.
-        problem: String,
+        problem: SignatureProblem,
     },
     /// A signature pair's `.pem` (or `.sig`) holds a private key: whoever
     /// built the package shipped a signing key with it. Fatal: the key must be
@@ -118,14 +126,15 @@ pub enum Error {
     /// A signature in an algorithm format 1 does not list (a P-521 key, RSA
     /// with SHA-512, ...). Not fatal, and it never counts toward trust or a
     /// threshold: a signature's status is then `unsupported`.
-    #[error("signature {signature:?} is in an algorithm this verifier does not support ({algorithm}): {problem}; it does not count toward trust")]
+    #[error("signature {signature:?} is in an algorithm this verifier does not support ({algorithm}): {}; it does not count toward trust", if *by_key { "the signer's key is of a type format 1 does not list, so the signature cannot be checked" } else { "the bytes verify with this algorithm over the signer's key, but format 1 does not list it" })]
     SignatureUnsupported {
         /// The signature name.
         signature: String,
         /// The algorithm or key type, e.g. `ecdsa-p521`, `rsa-pkcs1-sha512`.
         algorithm: String,
-        /// How it was recognised.
-        problem: String,
+        /// Recognised by the signer's key type (else: the bytes verify with
+        /// an algorithm format 1 does not list).
+        by_key: bool,
     },
     /// Every signature is in an algorithm format 1 does not list: nothing this
     /// verifier can check vouches for the manifest. Kind `signature_invalid`.
@@ -134,97 +143,32 @@ pub enum Error {
         /// Each signature's name and its algorithm or key type.
         signatures: Vec<(String, String)>,
     },
-    /// The signer does not chain to a trust anchor.
-    #[error("signature \"{signature}\": signer \"{signer}\" is not trusted: {explanation}")]
-    UntrustedSigner {
+    /// The signer is not trusted: its chain does not validate, or the trust
+    /// policy refuses it. The kind is the cause's ([`ChainError::kind`]):
+    /// `certificate_expired`, `certificate_not_yet_valid`,
+    /// `certificate_revoked`, `certificate_distrusted`, `wrong_key_usage`,
+    /// `signer_not_allowed` or `untrusted_signer`.
+    #[error("signature \"{signature}\": {}", untrusted_text(signer, cause))]
+    Untrusted {
         /// The signature name.
         signature: String,
         /// The signer certificate's subject.
         signer: String,
-        /// What is missing or wrong in the chain, in terms an operator can act on.
-        explanation: String,
-    },
-    /// A certificate on the signer's path had expired at the verification time.
-    #[error("signature \"{signature}\": certificate \"{certificate}\" expired at {not_after} (verification time {at})")]
-    CertificateExpired {
-        /// The signature name.
-        signature: String,
-        /// The expired certificate's subject.
-        certificate: String,
-        /// Its notAfter, RFC 3339.
-        not_after: String,
-        /// The verification time, RFC 3339.
-        at: String,
-    },
-    /// A certificate on the signer's path was not yet valid at the verification time.
-    #[error("signature \"{signature}\": certificate \"{certificate}\" is not valid before {not_before} (verification time {at})")]
-    CertificateNotYetValid {
-        /// The signature name.
-        signature: String,
-        /// The certificate's subject.
-        certificate: String,
-        /// Its notBefore, RFC 3339.
-        not_before: String,
-        /// The verification time, RFC 3339.
-        at: String,
-    },
-    /// A certificate on the signer's path is revoked by a CRL in the trust store.
-    #[error("signature \"{signature}\": certificate \"{certificate}\" is revoked{}", serial.as_ref().map(|s| format!(" (serial {s})")).unwrap_or_default())]
-    CertificateRevoked {
-        /// The signature name.
-        signature: String,
-        /// The revoked certificate's subject (the signer's, when the CRL search could not tell).
-        certificate: String,
-        /// Its serial number in hex, when known.
-        serial: Option<String>,
-    },
-    /// The signer certificate lacks the required extended key usage.
-    #[error("signature \"{signature}\": certificate \"{certificate}\" {problem}")]
-    WrongKeyUsage {
-        /// The signature name.
-        signature: String,
-        /// The certificate's subject.
-        certificate: String,
-        /// What its key usage allows instead.
-        problem: String,
-    },
-
-    /// The signer chains to a trust anchor, but the trust policy does not
-    /// allow it: no `[[signers]]` rule matches, its issuing CA is not among
-    /// `allowed_issuers`, or its signature algorithm is not accepted.
-    #[error(
-        "signature \"{signature}\": signer \"{signer}\" is not allowed by the trust policy: {problem}"
-    )]
-    SignerNotAllowed {
-        /// The signature name.
-        signature: String,
-        /// The signer certificate's subject.
-        signer: String,
-        /// Which rule it fails.
-        problem: String,
-    },
-    /// A certificate on the signer's path is on the trust policy's distrust
-    /// list (by certificate or public-key SHA-256).
-    #[error("signature \"{signature}\": certificate \"{certificate}\" is distrusted by the trust policy ({fingerprint})")]
-    CertificateDistrusted {
-        /// The signature name.
-        signature: String,
-        /// The distrusted certificate's subject.
-        certificate: String,
-        /// The listed fingerprint that matched, e.g. `key sha256:ab12...`.
-        fingerprint: String,
+        /// Why.
+        cause: Box<ChainError>,
     },
     /// Fewer distinct trusted signers (different keys) than the trust policy's `threshold`.
     #[error(
-        "{trusted} distinct trusted signer(s) where the trust policy requires {required}{detail}"
+        "{trusted} distinct trusted signer(s) where the trust policy requires {required}{}",
+        threshold_detail(signatures)
     )]
     ThresholdNotMet {
         /// The policy's threshold.
         required: usize,
         /// Distinct trusted signer keys found.
         trusted: usize,
-        /// The trusted signatures and why the others do not count.
-        detail: String,
+        /// Each signature, and whether and why it counts.
+        signatures: Vec<(String, Counted)>,
     },
 
     // ---- content -----------------------------------------------------------
@@ -273,34 +217,14 @@ pub enum Error {
         actual: Option<u32>,
     },
 
-    // ---- inputs ------------------------------------------------------------
-    /// A trust input (anchor, intermediate or CRL file) could not be used.
-    #[error("trust input \"{source_name}\": {problem}")]
-    TrustInput {
-        /// The file name or label the input came from.
-        source_name: String,
-        /// What is wrong with it.
-        problem: String,
-    },
-    /// A trust policy file is not valid: bad TOML, an unknown key, a wrong
-    /// type or value.
-    #[error("trust policy \"{source_name}\"{}: {problem}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
-    PolicyInvalid {
-        /// The policy file or label.
-        source_name: String,
-        /// The 1-based line of the offending key or value, when known.
-        line: Option<usize>,
-        /// What is wrong.
-        problem: String,
-    },
-    /// Reading the package or a trust input failed.
-    #[error("cannot read \"{what}\"")]
+    // ---- input ------------------------------------------------------------
+    /// Reading the package, or writing what verification produces, failed.
+    #[error("cannot read \"{what}\": {source}")]
     Io {
-        /// The file, or `package`.
+        /// The file, `package`, or `output`.
         what: String,
         /// The underlying error.
-        #[source]
-        source: io::Error,
+        source: Arc<io::Error>,
     },
 }
 
@@ -322,21 +246,13 @@ impl Error {
             }
             Self::PrivateKeyInPackage { .. } => "private_key_in_package",
             Self::SignatureUnsupported { .. } => "signature_unsupported",
-            Self::UntrustedSigner { .. } => "untrusted_signer",
-            Self::CertificateExpired { .. } => "certificate_expired",
-            Self::CertificateNotYetValid { .. } => "certificate_not_yet_valid",
-            Self::CertificateRevoked { .. } => "certificate_revoked",
-            Self::WrongKeyUsage { .. } => "wrong_key_usage",
-            Self::SignerNotAllowed { .. } => "signer_not_allowed",
-            Self::CertificateDistrusted { .. } => "certificate_distrusted",
+            Self::Untrusted { cause, .. } => cause.kind(),
             Self::ThresholdNotMet { .. } => "threshold_not_met",
             Self::UnlistedEntry { .. } => "unlisted_entry",
             Self::MissingEntry { .. } => "missing_entry",
             Self::SizeMismatch { .. } => "size_mismatch",
             Self::DigestMismatch { .. } => "digest_mismatch",
             Self::ModeMismatch { .. } => "mode_mismatch",
-            Self::TrustInput { .. } => "trust_input",
-            Self::PolicyInvalid { .. } => "policy_invalid",
             Self::Io { .. } => "io",
         }
     }
@@ -366,13 +282,7 @@ impl Error {
             Self::SignatureInvalid { signature, .. }
             | Self::PrivateKeyInPackage { signature, .. }
             | Self::SignatureUnsupported { signature, .. }
-            | Self::UntrustedSigner { signature, .. }
-            | Self::CertificateExpired { signature, .. }
-            | Self::CertificateNotYetValid { signature, .. }
-            | Self::CertificateRevoked { signature, .. }
-            | Self::WrongKeyUsage { signature, .. }
-            | Self::SignerNotAllowed { signature, .. }
-            | Self::CertificateDistrusted { signature, .. } => Some(signature),
+            | Self::Untrusted { signature, .. } => Some(signature),
             Self::SignatureMissing { signature } => signature.as_deref(),
             _ => None,
         }
@@ -402,9 +312,236 @@ impl Error {
     pub(crate) fn io(what: impl Into<String>, source: io::Error) -> Self {
         Self::Io {
             what: what.into(),
-            source,
+            source: Arc::new(source),
         }
     }
+
+    /// The signer's chain or the trust policy refuses signature `signature`
+    /// of `signer`: the one translation from a chain's cause to a rejection.
+    pub(crate) fn untrusted(signature: &str, signer: &str, cause: ChainError) -> Self {
+        match cause {
+            ChainError::Unparsable(e) => Self::SignatureInvalid {
+                signature: signature.into(),
+                problem: SignatureProblem::SignerUnparsable(e),
+            },
+            cause => Self::Untrusted {
+                signature: signature.into(),
+                signer: signer.into(),
+                cause: Box::new(cause),
+            },
+        }
+    }
+}
+
+/// Why a signature is invalid (fatal even when another is trusted).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureProblem {
+    /// The bytes do not verify against the signer certificate's key.
+    #[error("the signature does not verify against the signer certificate's key")]
+    DoesNotVerify,
+    /// The signer's key is of a type or size format 1 does not accept.
+    #[error("the signer's key type or size is not one format 1 accepts (ECDSA P-256/P-384, Ed25519, RSA 2048-8192)")]
+    KeyNotAccepted,
+    /// The `.pem` holds no certificate.
+    #[error("no certificate")]
+    NoCertificate,
+    /// The `.pem` cannot be read as certificates.
+    #[error("trust input \"{entry}\": {problem}")]
+    Certificates {
+        /// The entry, `signatures/NAME.pem`.
+        entry: String,
+        /// What is wrong with it.
+        problem: InputProblem,
+    },
+    /// The signer certificate cannot be parsed.
+    #[error("the signer certificate cannot be parsed (it has {0})")]
+    SignerUnparsable(WebpkiError),
+}
+
+/// Whether a signature counts toward a trust policy's threshold, and why not.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Counted {
+    /// Trusted, by a key no earlier signature used.
+    Yes,
+    /// Trusted, but by the same key as another.
+    SameKey,
+    /// Not trusted, for this reason.
+    No(Box<Error>),
+}
+
+fn threshold_detail(signatures: &[(String, Counted)]) -> String {
+    let parts: Vec<String> = signatures
+        .iter()
+        .map(|(name, counted)| match counted {
+            Counted::Yes => format!("signature \"{name}\" trusted"),
+            Counted::SameKey => {
+                format!("signature \"{name}\" trusted, but by the same key as another")
+            }
+            Counted::No(e) => {
+                format!("signature \"{name}\" does not count: [{}] {e}", e.kind())
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join("; "))
+    }
+}
+
+/// How a rejection of a signer reads: the cause names the certificate, or
+/// the signer is named.
+fn untrusted_text(signer: &str, cause: &ChainError) -> String {
+    match cause {
+        ChainError::Expired { .. }
+        | ChainError::NotYetValid { .. }
+        | ChainError::Revoked { .. }
+        | ChainError::UsageMissing { .. }
+        | ChainError::SigningNotAllowed { .. }
+        | ChainError::CaAsEndEntity { .. }
+        | ChainError::Distrusted { .. } => cause.to_string(),
+        ChainError::NotAllowed(n) => {
+            format!("signer \"{signer}\" is not allowed by the trust policy: {n}")
+        }
+        cause => format!("signer \"{signer}\" is not trusted: {cause}"),
+    }
+}
+
+// ---- loading trust inputs and policies --------------------------------------
+
+/// Why a trust input (anchor, intermediate or CRL file) or a trust policy
+/// could not be loaded: the caller's configuration, not the package.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// A trust input cannot be used (kind `trust_input`).
+    #[error("trust input \"{source_name}\": {problem}")]
+    TrustInput {
+        /// The file name or label the input came from.
+        source_name: String,
+        /// What is wrong with it.
+        problem: InputProblem,
+    },
+    /// A trust policy is not valid: bad TOML, an unknown key, a wrong type or
+    /// value (kind `policy_invalid`).
+    #[error("trust policy \"{source_name}\"{}: {problem}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Policy {
+        /// The policy file or label.
+        source_name: String,
+        /// The 1-based line of the offending key or value, when known.
+        line: Option<usize>,
+        /// What is wrong: the TOML reader's words, or the rule broken.
+        problem: String,
+    },
+    /// A file cannot be read (kind `trust_input`, or `policy_invalid` for
+    /// the policy file itself).
+    #[error("cannot read \"{path}\": {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Whether it is the policy file.
+        policy: bool,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+}
+
+impl LoadError {
+    /// A stable snake_case name for the kind of error: `trust_input` or `policy_invalid`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::TrustInput { .. } | Self::Read { policy: false, .. } => "trust_input",
+            Self::Policy { .. } | Self::Read { policy: true, .. } => "policy_invalid",
+        }
+    }
+}
+
+/// What is wrong with a trust input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputProblem {
+    /// The PEM is malformed (the PEM reader's words).
+    #[error("bad PEM: {0}")]
+    BadPem(String),
+    /// Nothing of the kind expected.
+    #[error("no {0} found")]
+    Nothing(&'static str),
+    /// It holds a private key.
+    #[error("holds a private key ({0}), refused: certificate files need none; take the key as leaked to everyone who had this file, and if it belongs to a CA or signer you trust, have its certificate revoked and remove the key from the file")]
+    PrivateKey(String),
+    /// Certificate number `n` (from 1) cannot be parsed.
+    #[error("certificate {0} cannot be parsed")]
+    Unparsable(usize),
+    /// A certificate rustls-webpki does not take as a trust anchor.
+    #[error("not usable as a trust anchor: it has {0}")]
+    NotAnAnchor(WebpkiError),
+    /// A CRL pkgverify cannot use (number `n` from 1, when the file has several).
+    #[error("{}{problem}", which.map(|n| format!("CRL {n} ")).unwrap_or_else(|| "the CRL ".into()))]
+    Crl {
+        /// Which CRL of the file, when it has several.
+        which: Option<usize>,
+        /// What is wrong with it.
+        problem: CrlProblem,
+    },
+}
+
+// ---- building and signing packages -------------------------------------------
+
+/// Why a package could not be built or signed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The signing key cannot be used (kind `key_invalid`).
+    #[error("private key: {0}")]
+    Key(KeyProblem),
+    /// The metadata for the manifest is not valid (kind `metadata_invalid`).
+    #[error("metadata: {0}")]
+    Metadata(String),
+    /// The manifest would not verify: the verifier's manifest rules refuse it
+    /// (kind `manifest_invalid`).
+    #[error("the manifest would not verify: {0}")]
+    Manifest(Error),
+    /// A payload file cannot be read (kind `io`).
+    #[error("cannot read \"{path}\": {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// The package cannot be written (kind `io`).
+    #[error("cannot write the package: {0}")]
+    Write(io::Error),
+    /// The crypto library refused to sign (kind `signing_failed`).
+    #[error("signer \"{0}\" failed to sign")]
+    Sign(String),
+}
+
+impl BuildError {
+    /// A stable snake_case name for the kind of error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Key(_) => "key_invalid",
+            Self::Metadata(_) => "metadata_invalid",
+            Self::Manifest(_) => "manifest_invalid",
+            Self::Read { .. } | Self::Write(_) => "io",
+            Self::Sign(_) => "signing_failed",
+        }
+    }
+}
+
+/// What is wrong with a signing key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// No PKCS#8 key in the PEM (the PEM reader's words).
+    #[error("no PKCS#8 private key in PEM: {0}")]
+    NotPkcs8(String),
+    /// A key of a type format 1 does not sign with.
+    #[error("not an ECDSA P-256/P-384, Ed25519 or RSA PKCS#8 key")]
+    Unsupported,
 }
 
 /// What is wrong with an archive's structure.
@@ -458,12 +595,12 @@ pub enum ArchiveDefect {
         end: u64,
     },
     /// The central directory holds a different number of records than declared.
-    #[error("the end record declares {declared} entries but the central directory {actual}")]
+    #[error("the end record declares {declared} entries but the central directory {found}")]
     EntryCount {
         /// Count in the end record.
         declared: u64,
-        /// Records found in the declared central-directory bytes.
-        actual: String,
+        /// What the central directory holds.
+        found: Found,
     },
     /// A record is cut short or has a wrong signature.
     #[error("{record} at offset {offset} is truncated or has a bad signature")]
@@ -578,6 +715,31 @@ pub enum ArchiveDefect {
     /// The file ends before a structure it declares.
     #[error("unexpected end of file")]
     Truncated,
+}
+
+/// What a central directory holds, against the count the end record declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Found {
+    /// Only this many records before its bytes end.
+    Only(u64),
+    /// More: this many bytes left after the declared records.
+    More {
+        /// Bytes left unread.
+        unread: u64,
+    },
+    /// This many records (read from a stream, to the end records).
+    Records(u64),
+}
+
+impl std::fmt::Display for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Only(n) => write!(f, "only {n}"),
+            Self::More { unread } => write!(f, "more ({unread} unread bytes)"),
+            Self::Records(n) => write!(f, "{n} central records"),
+        }
+    }
 }
 
 /// Which path rule a name breaks.

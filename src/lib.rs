@@ -48,10 +48,9 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use pkgverify::{Policy, Report, TrustStore, UnixTime, Verifier};
+//! use pkgverify::{Policy, Report, UnixTime, Verifier};
 //!
-//! let mut trust = TrustStore::new();
-//! let policy = Policy::load("vendor-policy.toml", &mut trust)?;
+//! let (policy, trust) = Policy::load("vendor-policy.toml")?;
 //! let verifier = Verifier::new(trust, UnixTime::now()).with_policy(policy);
 //! let result = verifier.verify_path("Full-upgrade-package-dten.zip");
 //! println!("{}", Report::new(&result).to_json());
@@ -78,6 +77,7 @@
     )
 )]
 
+mod algorithm;
 mod candidates;
 mod cert;
 mod chain;
@@ -94,28 +94,36 @@ mod revocation;
 mod signature;
 mod time;
 mod trust;
+mod validate;
 mod verify;
 mod work;
 mod x509;
 mod zip;
 
+pub use cert::{CertInfo, Fingerprint, Fingerprinted};
 pub use chain::{
-    AnchorPolicy, ChainError, ChainOptions, ChainProblem, PathRole, RevocationPolicy, Usage,
-    ValidatedChain, WebpkiError,
+    AnchorPolicy, AnchorWindow, ChainError, ChainOptions, ChainProblem, IssuerMissing, NoPath,
+    NotAllowed, Origin, PathEnd, PathFailure, PathRole, RevocationPolicy, Usage, ValidatedChain,
+    WebpkiError,
 };
-pub use error::{ArchiveDefect, Error, PathProblem, Unsupported};
+pub use error::{
+    ArchiveDefect, BuildError, Counted, Error, Found, InputProblem, KeyProblem, LoadError,
+    PathProblem, SignatureProblem, Unsupported,
+};
 pub use escape::{needs_escape, Escaped};
 pub use limits::Limits;
 pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
-pub use outcome::{Problem, Rejection, SignatureReport, SignatureStatus, VerifiedPackage};
+pub use outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage};
 pub use pack::{Compression, PackageBuilder};
-pub use policy::{Fingerprint, PackageIntermediates, Policy, SignerRule};
-pub use report::{FileReport, PackageId, Report, REPORT_SCHEMA_VERSION};
-pub use revocation::RevocationUnknown;
+pub use policy::{PackageIntermediates, Policy, SignerRule};
+pub use report::{
+    CertReport, FileReport, PackageId, Problem, Report, SignatureReport, REPORT_SCHEMA_VERSION,
+};
+pub use revocation::{CrlProblem, RevocationUnknown};
 pub use rustls_pki_types::UnixTime;
 pub use signature::{Algorithm, SigningKey};
 pub use time::parse_rfc3339;
-pub use trust::{AnchorWindow, CertInfo, CrlExpiration, TrustStore};
+pub use trust::{CrlExpiration, TrustStore};
 pub use verify::Verifier;
 
 /// The README's Rust example is compiled as a doctest.

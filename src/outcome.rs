@@ -3,15 +3,14 @@
 //! example verifier are built from these; this module depends on no
 //! verification step.
 
-use serde::Serialize;
-
+use crate::cert::CertInfo;
 use crate::error::Error;
 use crate::manifest::{Manifest, PackageInfo};
-use crate::trust::CertInfo;
+use crate::signature::Algorithm;
 
 /// A signature's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SignatureStatus {
     /// Valid, and the signer chains to a trust anchor.
     Trusted,
@@ -25,58 +24,45 @@ pub enum SignatureStatus {
     Unsupported,
 }
 
-/// A failure as reports show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// [`Error::kind`].
-    pub kind: &'static str,
-    /// The error's message.
-    pub message: String,
-    /// The entry concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-}
-
-impl From<&Error> for Problem {
-    fn from(e: &Error) -> Self {
-        Self {
-            kind: e.kind(),
-            message: e.to_string(),
-            path: e.path().map(str::to_owned),
+impl SignatureStatus {
+    /// Its name in reports: `trusted`, `untrusted`, `invalid`, `unsupported`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Trusted => "trusted",
+            Self::Untrusted => "untrusted",
+            Self::Invalid => "invalid",
+            Self::Unsupported => "unsupported",
         }
     }
 }
 
-/// One signature pair's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SignatureReport {
+/// One signature pair's outcome, as values.
+#[derive(Debug, Clone)]
+pub struct SignatureOutcome {
     /// `NAME` of `signatures/NAME.sig`.
     pub name: String,
     /// The outcome.
     pub status: SignatureStatus,
-    /// The algorithm that verified the bytes, if they verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub algorithm: Option<&'static str>,
+    /// The algorithm that verified the bytes, if they verified in a listed one.
+    pub algorithm: Option<Algorithm>,
     /// The signer certificate, if it could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<CertInfo>,
     /// Subjects from the signer up to the trust anchor (trusted signatures only).
     pub chain: Vec<String>,
     /// Why the signature is not trusted, if it is not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<Problem>,
+    pub problem: Option<Error>,
 }
 
 /// A package that passed every check. The only way to reach its manifest.
 #[derive(Debug, Clone)]
 pub struct VerifiedPackage {
     manifest: Manifest,
-    signatures: Vec<SignatureReport>,
+    signatures: Vec<SignatureOutcome>,
     bytes: u64,
 }
 
 impl VerifiedPackage {
-    pub(crate) fn new(manifest: Manifest, signatures: Vec<SignatureReport>, bytes: u64) -> Self {
+    pub(crate) fn new(manifest: Manifest, signatures: Vec<SignatureOutcome>, bytes: u64) -> Self {
         Self {
             manifest,
             signatures,
@@ -90,7 +76,7 @@ impl VerifiedPackage {
     }
 
     /// Every signature's outcome (at least one is trusted).
-    pub fn signatures(&self) -> &[SignatureReport] {
+    pub fn signatures(&self) -> &[SignatureOutcome] {
         &self.signatures
     }
 
@@ -107,7 +93,7 @@ pub struct Rejection(Box<RejectionInner>);
 #[derive(Debug)]
 struct RejectionInner {
     error: Error,
-    signatures: Vec<SignatureReport>,
+    signatures: Vec<SignatureOutcome>,
     package: Option<PackageInfo>,
     files: u64,
     bytes: u64,
@@ -116,7 +102,7 @@ struct RejectionInner {
 impl Rejection {
     pub(crate) fn new(
         error: Error,
-        signatures: Vec<SignatureReport>,
+        signatures: Vec<SignatureOutcome>,
         package: Option<PackageInfo>,
         files: u64,
         bytes: u64,
@@ -146,7 +132,7 @@ impl Rejection {
     }
 
     /// Each signature's outcome, if the signatures were reached.
-    pub fn signatures(&self) -> &[SignatureReport] {
+    pub fn signatures(&self) -> &[SignatureOutcome] {
         &self.0.signatures
     }
 

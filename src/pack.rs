@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use crate::error::Error;
+use crate::error::BuildError;
 use crate::manifest::{FileEntry, Manifest, PackageInfo};
 use crate::signature::SigningKey;
 
@@ -50,7 +50,7 @@ struct Signer {
 /// Builds a signed package.
 ///
 /// ```no_run
-/// # fn main() -> Result<(), pkgverify::Error> {
+/// # fn main() -> Result<(), pkgverify::BuildError> {
 /// use pkgverify::{PackageBuilder, SigningKey};
 /// let key = SigningKey::from_pkcs8_pem(&std::fs::read("signer.key").unwrap())?;
 /// let chain = std::fs::read("signer-chain.pem").unwrap();
@@ -105,19 +105,17 @@ impl PackageBuilder {
     /// `format`, `package` and `files`.
     ///
     /// # Errors
-    /// [`Error::ManifestInvalid`] naming the problem.
-    pub fn metadata_json(mut self, json: &[u8]) -> Result<Self, Error> {
-        let Value::Object(map) =
-            crate::manifest::parse_json(json).map_err(|e| Error::manifest("metadata", e))?
+    /// [`BuildError::Metadata`] naming the problem.
+    pub fn metadata_json(mut self, json: &[u8]) -> Result<Self, BuildError> {
+        let Value::Object(map) = crate::manifest::parse_json(json).map_err(BuildError::Metadata)?
         else {
-            return Err(Error::manifest("metadata", "not a JSON object"));
+            return Err(BuildError::Metadata("not a JSON object".into()));
         };
         for (key, value) in map {
             if crate::manifest::is_reserved_key(&key) {
-                return Err(Error::manifest(
-                    "metadata",
-                    format!("key \"{key}\" is reserved: the builder writes format, package and files itself"),
-                ));
+                return Err(BuildError::Metadata(format!(
+                    "key \"{key}\" is reserved: the builder writes format, package and files itself"
+                )));
             }
             self.metadata.insert(key, value);
         }
@@ -177,18 +175,21 @@ impl PackageBuilder {
         self
     }
 
-    /// The manifest this package will carry (hashes every file).
+    /// The manifest this package will carry (hashes every file), checked by
+    /// the verifier's own manifest rules.
     ///
     /// # Errors
-    /// [`Error::Io`] if a file given by path cannot be read.
-    pub fn manifest(&self) -> Result<Manifest, Error> {
+    /// [`BuildError::Read`] if a file given by path cannot be read;
+    /// [`BuildError::Manifest`] if the verifier would refuse the manifest.
+    pub fn manifest(&self) -> Result<Manifest, BuildError> {
         let mut entries = Vec::with_capacity(self.files.len());
         for f in &self.files {
             let (size, sha256) = match &f.content {
                 Content::Bytes(b) => (b.len() as u64, Sha256::digest(b).into()),
-                Content::Disk(p) => {
-                    hash_file(p).map_err(|e| Error::io(p.display().to_string(), e))?
-                }
+                Content::Disk(p) => hash_file(p).map_err(|source| BuildError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?,
             };
             entries.push(FileEntry {
                 path: f.path.clone(),
@@ -197,36 +198,50 @@ impl PackageBuilder {
                 mode: f.manifest_mode.then_some(f.mode),
             });
         }
-        Ok(Manifest::new(
-            self.package.clone(),
-            entries,
-            self.metadata.clone(),
-        ))
+        let manifest = Manifest::new(self.package.clone(), entries, self.metadata.clone());
+        // What the verifier reads back must be this manifest.
+        Manifest::parse(&manifest.to_json()).map_err(BuildError::Manifest)?;
+        Ok(manifest)
     }
 
     /// Writes the package to `out` and returns it.
     ///
     /// # Errors
-    /// [`Error::Io`] if a file cannot be read or the output cannot be written;
-    /// [`Error::SignatureInvalid`] if a key fails to sign.
-    pub fn write<W: Write + Seek>(self, out: W) -> Result<W, Error> {
-        let manifest_bytes = self.manifest()?.to_json();
-        self.write_with_manifest(out, &manifest_bytes)
+    /// As [`PackageBuilder::manifest`]; [`BuildError::Read`] if a file cannot
+    /// be read, [`BuildError::Write`] if the output cannot be written,
+    /// [`BuildError::Sign`] if a key fails to sign.
+    pub fn write<W: Write + Seek>(self, out: W) -> Result<W, BuildError> {
+        let manifest = self.manifest()?;
+        self.write_manifest(out, &manifest)
     }
 
-    /// Writes the package with `manifest_bytes` as `manifest.json`, signed as given.
-    ///
-    /// For tests and tools that need exact control of the manifest's bytes; the
-    /// files are written as added, whether or not the manifest lists them.
+    /// Writes the package with `manifest` (from [`PackageBuilder::manifest`],
+    /// so that files are hashed once) and returns `out`.
     ///
     /// # Errors
     /// As [`PackageBuilder::write`].
-    pub fn write_with_manifest<W: Write + Seek>(
+    pub fn write_manifest<W: Write + Seek>(
+        self,
+        out: W,
+        manifest: &Manifest,
+    ) -> Result<W, BuildError> {
+        self.write_raw(out, &manifest.to_json())
+    }
+
+    /// Fuzzing only: writes the package with `manifest_bytes` as
+    /// `manifest.json`, signed as given, whatever they hold.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn fuzz_write_raw<W: Write + Seek>(
         self,
         out: W,
         manifest_bytes: &[u8],
-    ) -> Result<W, Error> {
-        let io_err = |e: zip::result::ZipError| Error::io("package output", io::Error::other(e));
+    ) -> Result<W, BuildError> {
+        self.write_raw(out, manifest_bytes)
+    }
+
+    fn write_raw<W: Write + Seek>(self, out: W, manifest_bytes: &[u8]) -> Result<W, BuildError> {
+        let io_err = |e: zip::result::ZipError| BuildError::Write(io::Error::other(e));
         let mut zip = ZipWriter::new(out);
         let base = SimpleFileOptions::default()
             .last_modified_time(DateTime::default())
@@ -257,7 +272,7 @@ impl PackageBuilder {
             let size = match &f.content {
                 Content::Bytes(b) => b.len() as u64,
                 Content::Disk(p) => std::fs::metadata(p)
-                    .map_err(|e| Error::io(p.display().to_string(), e))?
+                    .map_err(|source| read_error(p, source))?
                     .len(),
             };
             let options = base
@@ -268,10 +283,8 @@ impl PackageBuilder {
             match &f.content {
                 Content::Bytes(b) => write_all(&mut zip, b)?,
                 Content::Disk(p) => {
-                    let mut src =
-                        File::open(p).map_err(|e| Error::io(p.display().to_string(), e))?;
-                    io::copy(&mut src, &mut zip)
-                        .map_err(|e| Error::io(p.display().to_string(), e))?;
+                    let mut src = File::open(p).map_err(|source| read_error(p, source))?;
+                    io::copy(&mut src, &mut zip).map_err(|source| read_error(p, source))?;
                 }
             }
         }
@@ -279,9 +292,15 @@ impl PackageBuilder {
     }
 }
 
-fn write_all<W: Write + Seek>(zip: &mut ZipWriter<W>, bytes: &[u8]) -> Result<(), Error> {
-    zip.write_all(bytes)
-        .map_err(|e| Error::io("package output", e))
+fn write_all<W: Write + Seek>(zip: &mut ZipWriter<W>, bytes: &[u8]) -> Result<(), BuildError> {
+    zip.write_all(bytes).map_err(BuildError::Write)
+}
+
+fn read_error(path: &std::path::Path, source: io::Error) -> BuildError {
+    BuildError::Read {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 fn hash_file(path: &std::path::Path) -> io::Result<(u64, [u8; 32])> {

@@ -2,16 +2,15 @@
 //! to count, and the TOML file that says it.
 //!
 //! A [`TrustStore`] answers "does this signer chain to an anchor at this
-//! time?". A [`Policy`] then decides, in one place
-//! ([`Policy::judge`] for each signature, [`Policy::threshold`] for the
-//! package), whether a signer with a valid chain is accepted: distrusted
-//! certificates or keys, accepted signature algorithms, allowed issuing CAs,
-//! allowed signer identities, and how many distinct signers are needed. What
-//! must be decided during path building lives in the store, set from the same
-//! file: anchor trust windows (the rotation grace period), the vendor's
+//! time?". A [`Policy`] adds, each rule in one place: distrusted
+//! certificates or keys and allowed issuing CAs (decided during path
+//! building, `chain`, so a path around them is found when one exists);
+//! accepted signature algorithms and allowed signer identities (decided on
+//! the signer of a valid chain, `Policy::judge`); how many distinct signers
+//! are needed (`verify`). What the store holds is set from the same file:
+//! anchor trust windows (the rotation grace period), the vendor's
 //! intermediates and CRLs, and CRL freshness; whether a package's bundled
-//! intermediates may be used, and the required EKU, are passed to path
-//! building by the verifier.
+//! intermediates may be used is passed to path building by the verifier.
 //!
 //! The file format is documented in `docs/REPORT.md` ("Trust policy file").
 
@@ -19,58 +18,12 @@ use std::path::{Path, PathBuf};
 
 use rustls_pki_types::UnixTime;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use x509_parser::oid_registry::{Oid, OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME};
-use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::chain::{Usage, ValidatedChain};
-use crate::error::Error;
+use crate::cert::{Cert, Fingerprint};
+use crate::chain::{AnchorWindow, ChainError, NotAllowed};
+use crate::error::LoadError;
 use crate::signature::Algorithm;
-use crate::trust::{AnchorWindow, CrlExpiration, TrustStore};
-
-/// A SHA-256 fingerprint of a certificate (its DER) or of its public key
-/// (its DER SubjectPublicKeyInfo). A listed fingerprint matches either.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Fingerprint(pub [u8; 32]);
-
-impl Fingerprint {
-    /// Parses 64 hex digits, optionally prefixed `sha256:` and optionally
-    /// separated by `:` (as `openssl x509 -fingerprint -sha256` prints them).
-    pub fn parse(text: &str) -> Option<Self> {
-        let hex: String = text
-            .strip_prefix("sha256:")
-            .unwrap_or(text)
-            .chars()
-            .filter(|c| *c != ':')
-            .collect();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
-        Some(Self(out))
-    }
-
-    /// The certificate's own fingerprint (SHA-256 of its DER).
-    pub fn of_certificate(der: &[u8]) -> Self {
-        Self(Sha256::digest(der).into())
-    }
-
-    /// The fingerprint of the certificate's public key (SHA-256 of its DER
-    /// SubjectPublicKeyInfo); `None` if the certificate cannot be read.
-    pub fn of_public_key(der: &[u8]) -> Option<Self> {
-        let (_, c) = X509Certificate::from_der(der).ok()?;
-        Some(Self(Sha256::digest(c.public_key().raw).into()))
-    }
-}
-
-impl std::fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "sha256:{}", crate::hex(&self.0))
-    }
-}
+use crate::trust::{CrlExpiration, TrustStore};
 
 /// Whether certificates bundled inside a package may be used to build the
 /// signer's path.
@@ -132,7 +85,7 @@ impl SignerRule {
     /// compares the subject's one O (or CN) attribute, decoded: a subject with
     /// none, with several, with it inside a multi-valued RDN or with a value
     /// that cannot be decoded unambiguously matches no such rule.
-    fn matches(&self, signer: &Signer) -> bool {
+    fn matches(&self, signer: &Cert) -> bool {
         self.organization
             .as_ref()
             .is_none_or(|o| signer.organization.value() == Some(o.as_str()))
@@ -140,7 +93,7 @@ impl SignerRule {
                 .common_name
                 .as_ref()
                 .is_none_or(|p| signer.common_name.value().is_some_and(|cn| glob(p, cn)))
-            && self.sha256.is_none_or(|f| signer.matches(f))
+            && self.sha256.is_none_or(|f| signer.matches(f).is_some())
     }
 
     fn describe(&self) -> String {
@@ -185,7 +138,6 @@ pub struct Policy {
     signers: Vec<SignerRule>,
     distrust: Vec<Fingerprint>,
     threshold: usize,
-    usage: Usage,
     algorithms: Option<Vec<Algorithm>>,
 }
 
@@ -197,7 +149,6 @@ impl Default for Policy {
             signers: Vec::new(),
             distrust: Vec::new(),
             threshold: 1,
-            usage: Usage::CodeSigning,
             algorithms: None,
         }
     }
@@ -249,13 +200,6 @@ impl Policy {
         self
     }
 
-    /// The extended key usage a signer must have (default code signing).
-    #[must_use]
-    pub fn usage(mut self, usage: Usage) -> Self {
-        self.usage = usage;
-        self
-    }
-
     /// Accepts only these algorithms for signatures over the manifest; a
     /// signature made with another is `signer_not_allowed`.
     #[must_use]
@@ -267,11 +211,6 @@ impl Policy {
     /// Distinct trusted signers required.
     pub fn required_signers(&self) -> usize {
         self.threshold
-    }
-
-    /// The required extended key usage.
-    pub fn required_usage(&self) -> Usage {
-        self.usage
     }
 
     /// The allowed issuing CAs (none: any).
@@ -289,21 +228,25 @@ impl Policy {
         self.package_intermediates == PackageIntermediates::Use
     }
 
-    /// Reads a policy file: adds its anchors (with their windows),
-    /// intermediates and CRLs to `trust` and sets its CRL freshness rule
-    /// there, and returns the rest. Paths in the file are relative to it.
+    /// Reads a policy file: the trust store it describes (its anchors with
+    /// their windows, intermediates, CRLs and CRL freshness rule) and the
+    /// policy. Paths in the file are relative to it. A caller may add more
+    /// to the store afterwards.
     ///
     /// # Errors
-    /// [`Error::Io`] if the file cannot be read; [`Error::PolicyInvalid`]
-    /// with the line for bad TOML, an unknown key or a bad value; the
-    /// errors of [`TrustStore::add_anchors`] and the like for the files it
-    /// names.
-    pub fn load(path: impl AsRef<Path>, trust: &mut TrustStore) -> Result<Self, Error> {
+    /// [`LoadError::Read`] if the file cannot be read; [`LoadError::Policy`]
+    /// with the line for bad TOML, an unknown key or a bad value; the errors
+    /// of [`TrustStore::add_anchors`] and the like for the files it names.
+    pub fn load(path: impl AsRef<Path>) -> Result<(Self, TrustStore), LoadError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(name.clone(), e))?;
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+            path: name.clone(),
+            policy: true,
+            source,
+        })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Self::from_toml(&text, base, &name, trust)
+        Self::from_toml(&text, base, &name)
     }
 
     /// As [`Policy::load`], from TOML text; paths in it are relative to
@@ -315,9 +258,10 @@ impl Policy {
         text: &str,
         base: &Path,
         source: &str,
-        trust: &mut TrustStore,
-    ) -> Result<Self, Error> {
-        let bad = |span: Option<std::ops::Range<usize>>, problem: String| Error::PolicyInvalid {
+    ) -> Result<(Self, TrustStore), LoadError> {
+        let mut store = TrustStore::new();
+        let trust = &mut store;
+        let bad = |span: Option<std::ops::Range<usize>>, problem: String| LoadError::Policy {
             source_name: source.into(),
             line: span.map(|s| line_of(text, s.start)),
             problem,
@@ -350,7 +294,7 @@ impl Policy {
                 )
             })
         };
-        let when = |w: &Option<toml::Spanned<When>>, bound: Bound| -> Result<_, Error> {
+        let when = |w: &Option<toml::Spanned<When>>, bound: Bound| -> Result<_, LoadError> {
             w.as_ref()
                 .map(|w| {
                     w.get_ref().instant(bound).ok_or_else(|| {
@@ -383,7 +327,7 @@ impl Policy {
             trust
                 .add_anchors_within(&bytes, &a.name, window)
                 .map_err(|e| match e {
-                    Error::TrustInput { problem, .. } => Error::TrustInput {
+                    LoadError::TrustInput { problem, .. } => LoadError::TrustInput {
                         source_name: format!("{} (anchor {})", path_of(&a.file).display(), a.name),
                         problem,
                     },
@@ -449,18 +393,18 @@ impl Policy {
             }
             policy = policy.threshold(usize::try_from(*t.get_ref()).unwrap_or(usize::MAX));
         }
+        // A package's signer is a code signer: no other usage is offered here
+        // (the reference suites' TLS usages are for ChainOptions only).
         if let Some(eku) = &file.eku {
-            policy = policy.usage(match eku.get_ref().as_str() {
-                "code_signing" => Usage::CodeSigning,
-                "server_auth" => Usage::ServerAuth,
-                "client_auth" => Usage::ClientAuth,
-                other => {
-                    return Err(bad(
-                        Some(eku.span()),
-                        format!("eku \"{other}\": expected \"code_signing\", \"server_auth\" or \"client_auth\""),
-                    ))
-                }
-            });
+            if eku.get_ref() != "code_signing" {
+                return Err(bad(
+                    Some(eku.span()),
+                    format!(
+                        "eku \"{}\": a package's signer is a code signer, so only \"code_signing\" (the default) is accepted",
+                        eku.get_ref()
+                    ),
+                ));
+            }
         }
         if let Some(algs) = &file.algorithms {
             let mut list = Vec::new();
@@ -484,83 +428,23 @@ impl Policy {
             }
             policy = policy.algorithms(list);
         }
-        Ok(policy)
+        Ok((policy, store))
     }
 
-    /// Judges one signature whose signer chains to an anchor: `chain` is the
-    /// validated path (signer first, anchor last) and `algorithm` the one the
-    /// signature verified with. Checked in this order: distrust (any
-    /// certificate on the path), algorithm, issuing CA, signer identity.
-    ///
-    /// The verifier also passes the distrust list and the allowed issuers to
-    /// path building ([`ChainOptions::distrust`](crate::ChainOptions::distrust),
-    /// [`ChainOptions::allow_issuer`](crate::ChainOptions::allow_issuer)), so
-    /// a path around a distrusted or disallowed CA is found when one exists;
-    /// the checks here cover a chain validated without them.
-    ///
-    /// # Errors
-    /// [`Error::CertificateDistrusted`] or [`Error::SignerNotAllowed`].
-    pub fn judge(
-        &self,
-        signature: &str,
-        algorithm: Algorithm,
-        chain: &ValidatedChain,
-    ) -> Result<(), Error> {
-        let certs: Vec<Signer> = chain
-            .certificates()
-            .iter()
-            .filter(|c| !c.is_empty())
-            .map(|c| Signer::read(c))
-            .collect();
-        for c in &certs {
-            if let Some(f) = self.distrust.iter().find(|f| c.matches(**f)) {
-                let what = if f.0 == c.cert.0 {
-                    "certificate"
-                } else {
-                    "key"
-                };
-                return Err(Error::CertificateDistrusted {
-                    signature: signature.into(),
-                    certificate: c.subject.clone(),
-                    fingerprint: format!("{what} {f}"),
-                });
-            }
-        }
-        let Some(signer) = certs.first() else {
-            return Ok(());
-        };
-        let not_allowed = |problem: String| Error::SignerNotAllowed {
-            signature: signature.into(),
-            signer: signer.subject.clone(),
-            problem,
-        };
-        if let Some(algs) = &self.algorithms {
-            if !algs.contains(&algorithm) {
-                let names: Vec<&str> = algs.iter().map(|a| a.name()).collect();
-                return Err(not_allowed(format!(
-                    "it signs with {}, which is not among the accepted algorithms ({})",
-                    algorithm.name(),
-                    names.join(", ")
-                )));
-            }
-        }
-        if !self.allowed_issuers.is_empty() {
-            let issuer = certs.get(1);
-            let ok = issuer.is_some_and(|i| self.allowed_issuers.iter().any(|f| i.matches(*f)));
-            if !ok {
-                return Err(not_allowed(match issuer {
-                    Some(i) => format!(
-                        "its issuing CA \"{}\" (certificate {}, key {}) is not among allowed_issuers",
-                        i.subject,
-                        i.cert,
-                        i.key.map_or_else(|| "unreadable".into(), |k| k.to_string())
-                    ),
-                    None => "its issuing CA is unknown and allowed_issuers is set".into(),
+    /// The policy's rules on the signer of a valid chain, each decided here
+    /// and nowhere else: the signature's algorithm, then the signer's
+    /// identity. (The distrust list and the allowed issuers act during path
+    /// building, `chain`, where a path around them can still be found.)
+    pub(crate) fn judge(&self, algorithm: Algorithm, signer: &Cert) -> Result<(), ChainError> {
+        if let Some(accepted) = &self.algorithms {
+            if !accepted.contains(&algorithm) {
+                return Err(ChainError::NotAllowed(NotAllowed::Algorithm {
+                    used: algorithm,
+                    accepted: accepted.clone(),
                 }));
             }
         }
         if !self.signers.is_empty() && !self.signers.iter().any(|r| r.matches(signer)) {
-            let rules: Vec<String> = self.signers.iter().map(SignerRule::describe).collect();
             // Why a subject field some rule looks at could not be compared at all.
             let mut unusable = Vec::new();
             for (used, name, attr) in [
@@ -579,14 +463,11 @@ impl Policy {
                     unusable.push(why);
                 }
             }
-            let unusable: String = unusable.iter().map(|u| format!("; {u}")).collect();
-            return Err(not_allowed(format!(
-                "it matches none of the allowed signers ({}){unusable}; its key is {}",
-                rules.join("; "),
-                signer
-                    .key
-                    .map_or_else(|| "unreadable".into(), |k| k.to_string())
-            )));
+            return Err(ChainError::NotAllowed(NotAllowed::Signer {
+                rules: self.signers.iter().map(SignerRule::describe).collect(),
+                unusable,
+                key: signer.key_fingerprint(),
+            }));
         }
         Ok(())
     }
@@ -638,181 +519,6 @@ const ALGORITHMS: &[Algorithm] = &[
     Algorithm::RsaPkcs1Sha256,
     Algorithm::RsaPssSha256,
 ];
-
-/// A certificate on a validated path, as the policy looks at it.
-struct Signer {
-    subject: String,
-    organization: Attribute,
-    common_name: Attribute,
-    cert: Fingerprint,
-    key: Option<Fingerprint>,
-}
-
-impl Signer {
-    fn read(der: &[u8]) -> Self {
-        let parsed = X509Certificate::from_der(der).ok().map(|(_, c)| c);
-        let attribute = |oid: &Oid<'_>| {
-            parsed
-                .as_ref()
-                .map_or(Attribute::Missing, |c| Attribute::read(c.subject(), oid))
-        };
-        Self {
-            subject: parsed.as_ref().map_or_else(
-                || "(unparsable certificate)".into(),
-                |c| c.subject().to_string(),
-            ),
-            organization: attribute(&OID_X509_ORGANIZATION_NAME),
-            common_name: attribute(&OID_X509_COMMON_NAME),
-            cert: Fingerprint::of_certificate(der),
-            key: parsed
-                .as_ref()
-                .map(|c| Fingerprint(Sha256::digest(c.public_key().raw).into())),
-        }
-    }
-
-    fn matches(&self, f: Fingerprint) -> bool {
-        self.cert == f || self.key == Some(f)
-    }
-}
-
-/// One subject attribute type (O or CN) as signer rules compare it: its one
-/// decoded value, or why there is none to compare.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Attribute {
-    /// Exactly one such attribute, alone in its RDN, decoded.
-    One(String),
-    /// The subject has none.
-    Missing,
-    /// The subject has this many: a rule matched by any one of them would let
-    /// a CA's customer add the vendor's O beside its own.
-    Several(usize),
-    /// The only one shares a multi-valued RDN with other attributes.
-    MultiValued,
-    /// Its value cannot be decoded unambiguously (why).
-    Undecodable(String),
-}
-
-impl Attribute {
-    /// Reads the attributes of type `oid` in `name`.
-    fn read(name: &x509_parser::x509::X509Name<'_>, oid: &Oid<'_>) -> Self {
-        let mut found = 0usize;
-        let mut multi_valued = false;
-        let mut value = None;
-        for rdn in name.iter() {
-            let members = rdn.iter().count();
-            for attr in rdn.iter().filter(|a| a.attr_type() == oid) {
-                found += 1;
-                multi_valued |= members > 1;
-                value = Some(directory_string(attr.attr_value()));
-            }
-        }
-        match (found, value) {
-            (0, _) | (_, None) => Self::Missing,
-            (1, _) if multi_valued => Self::MultiValued,
-            (1, Some(Ok(v))) => Self::One(v),
-            (1, Some(Err(why))) => Self::Undecodable(why),
-            (n, _) => Self::Several(n),
-        }
-    }
-
-    /// The value a rule compares, if there is exactly one usable.
-    fn value(&self) -> Option<&str> {
-        match self {
-            Self::One(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// Why no rule on this attribute (`name`: O or CN) can match, if none can.
-    fn unusable(&self, name: &str) -> Option<String> {
-        Some(match self {
-            Self::One(_) => return None,
-            Self::Missing => format!("its subject has no {name}"),
-            Self::Several(n) => format!(
-                "its subject has {n} {name} attributes, so no rule on {name} can match (a rule compares the one {name})"
-            ),
-            Self::MultiValued => format!(
-                "its subject's {name} is in a multi-valued RDN, so no rule on {name} can match"
-            ),
-            Self::Undecodable(why) => format!(
-                "its subject's {name} cannot be compared: {why}"
-            ),
-        })
-    }
-}
-
-/// Decodes an X.520 DirectoryString (or IA5String) attribute value, refusing
-/// any value that two readers could decode differently.
-///
-/// UTF8String must be UTF-8; PrintableString and IA5String ASCII (the
-/// narrower PrintableString set is not enforced: CAs put `&` or `*` in it);
-/// BMPString is UCS-2, big-endian, without surrogates; UniversalString is
-/// UCS-4, big-endian. TeletexString (T.61) is accepted only in printable ASCII
-/// without ``# $ \ ^ ` { } ~``, the characters T.61 lacks or puts elsewhere:
-/// readers decode the rest of T.61 differently (as Latin-1, as T.61 with
-/// combining accents), so any other byte is refused rather than guessed. Any
-/// other string type, a non-universal or constructed encoding, and any
-/// control character are refused.
-fn directory_string(value: &x509_parser::der_parser::asn1_rs::Any<'_>) -> Result<String, String> {
-    use x509_parser::der_parser::asn1_rs::{Class, Tag};
-    let data = value.data;
-    if value.class() != Class::Universal || value.header.is_constructed() {
-        return Err("it is not a primitive universal string".into());
-    }
-    let text = match value.tag() {
-        Tag::Utf8String => std::str::from_utf8(data)
-            .map(str::to_owned)
-            .map_err(|_| "a UTF8String that is not UTF-8".to_owned())?,
-        Tag::PrintableString | Tag::Ia5String => {
-            if !data.is_ascii() {
-                return Err("a PrintableString or IA5String with bytes that are not ASCII".into());
-            }
-            data.iter().map(|b| char::from(*b)).collect()
-        }
-        Tag::T61String => {
-            let shared = |b: &u8| {
-                (0x20..=0x7e).contains(b)
-                    && !matches!(b, b'#' | b'$' | b'\\' | b'^' | b'`' | b'{' | b'}' | b'~')
-            };
-            if !data.iter().all(shared) {
-                return Err("a TeletexString (T.61) with characters outside printable ASCII, or ones T.61 reads differently (# $ \\ ^ ` { } ~): readers decode them differently".into());
-            }
-            data.iter().map(|b| char::from(*b)).collect()
-        }
-        Tag::BmpString => {
-            if data.len() % 2 != 0 {
-                return Err("a BMPString of odd length".into());
-            }
-            data.chunks_exact(2)
-                .map(|c| {
-                    c.first()
-                        .zip(c.get(1))
-                        .and_then(|(hi, lo)| char::from_u32(u32::from(*hi) << 8 | u32::from(*lo)))
-                })
-                .collect::<Option<String>>()
-                .ok_or("a BMPString with a surrogate code unit (UCS-2 has none)")?
-        }
-        Tag::UniversalString => {
-            if data.len() % 4 != 0 {
-                return Err("a UniversalString whose length is not a multiple of 4".into());
-            }
-            data.chunks_exact(4)
-                .map(|c| char::from_u32(c.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b))))
-                .collect::<Option<String>>()
-                .ok_or("a UniversalString with a value that is not a Unicode character")?
-        }
-        other => {
-            return Err(format!(
-                "it is encoded as ASN.1 tag {}, not one of the DirectoryString types",
-                other.0
-            ))
-        }
-    };
-    if text.chars().any(char::is_control) {
-        return Err("it holds control characters".into());
-    }
-    Ok(text)
-}
 
 /// `*` matches any run of characters (including none); everything else literally.
 fn glob(pattern: &str, text: &str) -> bool {

@@ -3,7 +3,98 @@
 
 use serde::Serialize;
 
-use crate::outcome::{Problem, Rejection, SignatureReport, VerifiedPackage};
+use crate::cert::CertInfo;
+use crate::error::Error;
+use crate::outcome::{Rejection, SignatureOutcome, VerifiedPackage};
+use crate::time::format_unix;
+
+/// A failure as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The error's stable kind.
+    pub kind: &'static str,
+    /// The error's message.
+    pub message: String,
+    /// The entry concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl From<&Error> for Problem {
+    fn from(e: &Error) -> Self {
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+            path: e.path().map(str::to_owned),
+        }
+    }
+}
+
+/// A certificate as the report shows it: names, hex, RFC 3339 times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertReport {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// SHA-256 of the DER certificate, hex.
+    pub sha256: String,
+    /// SHA-256 of its DER SubjectPublicKeyInfo, hex.
+    pub public_key_sha256: String,
+}
+
+impl From<&CertInfo> for CertReport {
+    fn from(c: &CertInfo) -> Self {
+        Self {
+            subject: c.subject.clone(),
+            issuer: c.issuer.clone(),
+            serial: c.serial.clone(),
+            not_before: format_unix(c.not_before),
+            not_after: format_unix(c.not_after),
+            sha256: crate::hex(&c.sha256.0),
+            public_key_sha256: crate::hex(&c.public_key_sha256.0),
+        }
+    }
+}
+
+/// One signature pair's outcome as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureReport {
+    /// `NAME` of `signatures/NAME.sig`.
+    pub name: String,
+    /// `trusted`, `untrusted`, `invalid` or `unsupported`.
+    pub status: &'static str,
+    /// The algorithm that verified the bytes, if they verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<&'static str>,
+    /// The signer certificate, if it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<CertReport>,
+    /// Subjects from the signer up to the trust anchor (trusted signatures only).
+    pub chain: Vec<String>,
+    /// Why the signature is not trusted, if it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+impl From<&SignatureOutcome> for SignatureReport {
+    fn from(s: &SignatureOutcome) -> Self {
+        Self {
+            name: s.name.clone(),
+            status: s.status.name(),
+            algorithm: s.algorithm.map(|a| a.name()),
+            signer: s.signer.as_ref().map(CertReport::from),
+            chain: s.chain.clone(),
+            problem: s.problem.as_ref().map(Problem::from),
+        }
+    }
+}
 
 /// The package's identity in a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,7 +108,7 @@ pub struct PackageId {
 /// The version of the report's JSON shape (`schema_version`), documented in
 /// `docs/REPORT.md` with a JSON Schema in `docs/report.schema.json`. Adding an
 /// optional field keeps it; removing or changing one raises it.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// One payload file of a verified package, as `--list` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,7 +160,7 @@ impl Report {
                     name: p.manifest().package().name.clone(),
                     version: p.manifest().package().version.clone(),
                 }),
-                signatures: p.signatures().to_vec(),
+                signatures: p.signatures().iter().map(SignatureReport::from).collect(),
                 files: p.manifest().files().len() as u64,
                 bytes: p.bytes(),
                 error: None,
@@ -84,7 +175,7 @@ impl Report {
                         name: p.name.clone(),
                         version: p.version.clone(),
                     }),
-                    signatures: r.signatures().to_vec(),
+                    signatures: r.signatures().iter().map(SignatureReport::from).collect(),
                     files,
                     bytes,
                     error: Some(Problem::from(r.error())),

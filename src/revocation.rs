@@ -83,7 +83,7 @@ struct Scope {
 /// Why a CRL cannot be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum CrlLoadError {
+pub enum CrlProblem {
     /// x509-parser cannot read it as a CRL.
     #[error("is not a readable X.509 CRL (RFC 5280 5.1)")]
     Unreadable,
@@ -111,11 +111,11 @@ pub(crate) enum CrlLoadError {
 
 impl Crl {
     /// Reads a DER CRL.
-    pub(crate) fn parse(der: &[u8]) -> Result<Self, CrlLoadError> {
+    pub(crate) fn parse(der: &[u8]) -> Result<Self, CrlProblem> {
         let (rest, crl) =
-            CertificateRevocationList::from_der(der).map_err(|_| CrlLoadError::Unreadable)?;
+            CertificateRevocationList::from_der(der).map_err(|_| CrlProblem::Unreadable)?;
         if !rest.is_empty() {
-            return Err(CrlLoadError::TrailingData);
+            return Err(CrlProblem::TrailingData);
         }
         let tbs = &crl.tbs_cert_list;
         let mut number = Number::Missing;
@@ -126,20 +126,20 @@ impl Crl {
         for ext in tbs.extensions() {
             let oid = &ext.oid;
             if *oid == OID_X509_EXT_DELTA_CRL_INDICATOR {
-                return Err(CrlLoadError::Delta);
+                return Err(CrlProblem::Delta);
             } else if *oid == OID_X509_EXT_CRL_NUMBER {
                 number = match ext.parsed_extension() {
                     _ if ext.critical => Number::Critical,
                     ParsedExtension::CRLNumber(n) => Number::Present(n.to_bytes_be()),
-                    _ => return Err(CrlLoadError::BadExtension("cRLNumber")),
+                    _ => return Err(CrlProblem::BadExtension("cRLNumber")),
                 };
             } else if *oid == OID_X509_EXT_ISSUER_DISTRIBUTION_POINT {
                 // Read here, not by x509-parser, which misreads a nameRelativeToCRLIssuer.
                 let issuer = name_rdns(tbs.issuer.as_raw()).unwrap_or_default();
                 let idp = IssuingDistributionPoint::parse(ext.value, &issuer)
-                    .ok_or(CrlLoadError::BadExtension("issuingDistributionPoint"))?;
+                    .ok_or(CrlProblem::BadExtension("issuingDistributionPoint"))?;
                 if idp.indirect {
-                    return Err(CrlLoadError::Indirect);
+                    return Err(CrlProblem::Indirect);
                 }
                 scope.names = idp.names;
                 scope.only_user = idp.only_user;
@@ -151,7 +151,7 @@ impl Crl {
             } else if ext.critical {
                 // authorityKeyIdentifier, issuerAltName and freshestCRL are never
                 // critical (RFC 5280 5.2); any critical extension is refused.
-                return Err(CrlLoadError::UnknownCritical {
+                return Err(CrlProblem::UnknownCritical {
                     where_: "CRL",
                     oid: oid.to_id_string(),
                 });
@@ -163,13 +163,13 @@ impl Crl {
             for ext in entry.extensions() {
                 let oid = &ext.oid;
                 if *oid == OID_X509_EXT_ISSUER {
-                    return Err(CrlLoadError::Indirect);
+                    return Err(CrlProblem::Indirect);
                 } else if *oid == OID_X509_EXT_REASON_CODE {
                     if let ParsedExtension::ReasonCode(code) = ext.parsed_extension() {
                         reason = Some(code.0);
                     }
                 } else if ext.critical && *oid != OID_X509_EXT_INVALIDITY_DATE {
-                    return Err(CrlLoadError::UnknownCritical {
+                    return Err(CrlProblem::UnknownCritical {
                         where_: "entry",
                         oid: oid.to_id_string(),
                     });

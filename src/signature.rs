@@ -7,38 +7,11 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use webpki::EndEntityCert;
 use x509_parser::oid_registry::Oid;
-use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::prelude::FromDer;
+use x509_parser::x509::SubjectPublicKeyInfo;
 
-use crate::error::Error;
-
-/// The signature algorithms format 1 accepts, each tied to one key type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Algorithm {
-    /// ECDSA on P-256 with SHA-256, DER-encoded signature.
-    EcdsaP256Sha256,
-    /// ECDSA on P-384 with SHA-384, DER-encoded signature.
-    EcdsaP384Sha384,
-    /// Ed25519 over the raw manifest bytes.
-    Ed25519,
-    /// RSA (2048 to 8192 bits) PKCS#1 v1.5 with SHA-256.
-    RsaPkcs1Sha256,
-    /// RSA (2048 to 8192 bits) PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt.
-    RsaPssSha256,
-}
-
-impl Algorithm {
-    /// A stable name for reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::EcdsaP256Sha256 => "ecdsa-p256-sha256",
-            Self::EcdsaP384Sha384 => "ecdsa-p384-sha384",
-            Self::Ed25519 => "ed25519",
-            Self::RsaPkcs1Sha256 => "rsa-pkcs1-sha256",
-            Self::RsaPssSha256 => "rsa-pss-sha256",
-        }
-    }
-}
+pub use crate::algorithm::Algorithm;
+use crate::error::{BuildError, KeyProblem, SignatureProblem};
 
 const CANDIDATES: [(
     Algorithm,
@@ -114,7 +87,7 @@ const UNLISTED_CURVES: &[(&str, &str)] = &[
 const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 
 /// What checking one signature over the manifest found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Checked {
     /// The bytes verify with this format-1 algorithm.
     Verified(Algorithm),
@@ -123,7 +96,7 @@ pub(crate) enum Checked {
     Unsupported(Unlisted),
     /// The bytes do not verify, or the key cannot sign in any algorithm
     /// pkgverify knows: fatal.
-    Invalid(&'static str),
+    Invalid(SignatureProblem),
 }
 
 /// How a signature was recognised as being in an algorithm format 1 does not list.
@@ -136,8 +109,8 @@ pub(crate) enum Unlisted {
     Verified(&'static str),
 }
 
-/// Checks `signature` over `message` with the signer's key (`signer` parsed
-/// from `signer_der`).
+/// Checks `signature` over `message` with the signer's key (`signer`, whose
+/// DER SubjectPublicKeyInfo is `spki`).
 ///
 /// A listed algorithm that verifies is [`Checked::Verified`]. A key type that
 /// format 1 does not list but that names a real signature algorithm (from the
@@ -147,11 +120,11 @@ pub(crate) enum Unlisted {
 /// is [`Checked::Unsupported`]. Anything else is [`Checked::Invalid`], with why.
 pub(crate) fn verify(
     signer: &EndEntityCert<'_>,
-    signer_der: &[u8],
+    spki: &[u8],
     message: &[u8],
     signature: &[u8],
 ) -> Checked {
-    if let Some(name) = unlisted_key(signer_der) {
+    if let Some(name) = unlisted_key(spki) {
         return Checked::Unsupported(Unlisted::Key(name));
     }
     let mut key_supported = false;
@@ -173,18 +146,18 @@ pub(crate) fn verify(
         }
     }
     Checked::Invalid(if key_supported {
-        "the signature does not verify against the signer certificate's key"
+        SignatureProblem::DoesNotVerify
     } else {
-        "the signer's key type or size is not one format 1 accepts (ECDSA P-256/P-384, Ed25519, RSA 2048-8192)"
+        SignatureProblem::KeyNotAccepted
     })
 }
 
 /// The name of the signer's key type if its SubjectPublicKeyInfo names a real
 /// signature algorithm that format 1 does not list; `None` for listed key
 /// types and for anything unknown (which then fails as invalid).
-fn unlisted_key(signer_der: &[u8]) -> Option<&'static str> {
-    let (_, cert) = X509Certificate::from_der(signer_der).ok()?;
-    let alg = &cert.public_key().algorithm;
+fn unlisted_key(spki: &[u8]) -> Option<&'static str> {
+    let (_, key) = SubjectPublicKeyInfo::from_der(spki).ok()?;
+    let alg = &key.algorithm;
     let oid = alg.algorithm.to_id_string();
     if oid == EC_PUBLIC_KEY {
         let curve = alg
@@ -302,20 +275,18 @@ impl SigningKey {
     /// [`SigningKey::rsa_pss`] is called.
     ///
     /// # Errors
-    /// [`Error::TrustInput`] if the PEM has no PKCS#8 key or the key type is not supported.
-    pub fn from_pkcs8_pem(pem: &[u8]) -> Result<Self, Error> {
-        let der = PrivatePkcs8KeyDer::from_pem_slice(pem).map_err(|e| Error::TrustInput {
-            source_name: "private key".into(),
-            problem: format!("no PKCS#8 private key in PEM: {e}"),
-        })?;
+    /// [`BuildError::Key`] if the PEM has no PKCS#8 key or the key type is not supported.
+    pub fn from_pkcs8_pem(pem: &[u8]) -> Result<Self, BuildError> {
+        let der = PrivatePkcs8KeyDer::from_pem_slice(pem)
+            .map_err(|e| BuildError::Key(KeyProblem::NotPkcs8(e.to_string())))?;
         Self::from_pkcs8_der(der.secret_pkcs8_der())
     }
 
     /// Reads a PKCS#8 private key in DER.
     ///
     /// # Errors
-    /// [`Error::TrustInput`] if the key is not ECDSA P-256/P-384, Ed25519 or RSA.
-    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
+    /// [`BuildError::Key`] if the key is not ECDSA P-256/P-384, Ed25519 or RSA.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, BuildError> {
         let rng = SystemRandom::new();
         let inner = if let Ok(k) =
             EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng)
@@ -330,10 +301,7 @@ impl SigningKey {
         } else if let Ok(k) = RsaKeyPair::from_pkcs8(der) {
             KeyInner::Rsa(k, false)
         } else {
-            return Err(Error::TrustInput {
-                source_name: "private key".into(),
-                problem: "not an ECDSA P-256/P-384, Ed25519 or RSA PKCS#8 key".into(),
-            });
+            return Err(BuildError::Key(KeyProblem::Unsupported));
         };
         Ok(Self { inner, rng })
     }
@@ -366,12 +334,9 @@ impl SigningKey {
     /// Signs `message` (the exact bytes of `manifest.json`).
     ///
     /// # Errors
-    /// [`Error::SignatureInvalid`] if the crypto library refuses (it does not for valid keys).
-    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        let failed = || Error::SignatureInvalid {
-            signature: "(signing)".into(),
-            problem: "the key could not sign".into(),
-        };
+    /// [`BuildError::Sign`] if the crypto library refuses (it does not for valid keys).
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, BuildError> {
+        let failed = || BuildError::Sign(self.algorithm().name().into());
         match &self.inner {
             KeyInner::Ecdsa(k) => k
                 .sign(&self.rng, message)

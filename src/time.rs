@@ -26,3 +26,8 @@ pub(crate) fn format_secs(secs: i64) -> String {
 pub(crate) fn format_unix(t: UnixTime) -> String {
     format_secs(i64::try_from(t.as_secs()).unwrap_or(i64::MAX))
 }
+
+/// Seconds since the Unix epoch as a [`UnixTime`] (a time before 1970 as the epoch).
+pub(crate) fn unix(secs: i64) -> UnixTime {
+    UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}

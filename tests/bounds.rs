@@ -180,17 +180,18 @@ fn resource_bounds() {
         .signer("s", key, chain);
     // The same stream, but the signed manifest says 20 bytes of zeros.
     let (key, chain) = ed25519();
-    let understated = PackageBuilder::new("bomb", "1")
-        .file_from_disk("zeros", zeros.clone(), 0o644)
-        .signer("s", key, chain);
     let small = PackageBuilder::new("bomb", "1")
         .file("zeros", vec![0; 20], 0o644)
         .manifest()
         .unwrap()
         .to_json();
-    understated
-        .write_with_manifest(std::fs::File::create(d("understated.zip")).unwrap(), &small)
-        .unwrap();
+    write_signed_raw(
+        std::fs::File::create(d("understated.zip")).unwrap(),
+        &small,
+        &key,
+        &chain,
+        &[("zeros", RawSource::File(zeros.clone()))],
+    );
     write(bomb, &d("bomb.zip"));
     std::fs::remove_file(&zeros).unwrap();
 

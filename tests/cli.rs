@@ -363,32 +363,39 @@ fn caller_mistakes_exit_2_with_one_json_object() {
         args: Vec<&'a str>,
         /// Expected in the usage message (JSON `error.message`).
         message_has: &'a str,
+        /// The JSON `error.kind`: `usage`, or the trust input's own kind.
+        kind: &'a str,
     }
     let cases = [
         Case {
             what: "no --root",
             args: vec!["--at", AT, DEMO],
             message_has: "--root",
+            kind: "usage",
         },
         Case {
             what: "PACKAGE does not exist",
             args: vec!["--root", DEMO_ROOT, "--at", AT, &missing],
             message_has: "no-such.zip",
+            kind: "usage",
         },
         Case {
             what: "PACKAGE is a directory",
             args: vec!["--root", DEMO_ROOT, "--at", AT, &dir],
             message_has: "directory",
+            kind: "usage",
         },
         Case {
             what: "--root is a text file",
             args: vec!["--root", &text, "--at", AT, DEMO],
             message_has: "root.txt",
+            kind: "trust_input",
         },
         Case {
             what: "--root does not exist",
             args: vec!["--root", &nowhere, "--at", AT, DEMO],
             message_has: "no-such.pem",
+            kind: "trust_input",
         },
         Case {
             what: "--intermediates does not exist",
@@ -402,21 +409,25 @@ fn caller_mistakes_exit_2_with_one_json_object() {
                 DEMO,
             ],
             message_has: "no-such.pem",
+            kind: "trust_input",
         },
         Case {
             what: "--at is not RFC 3339",
             args: vec!["--root", DEMO_ROOT, "--at", "2027-06-01", DEMO],
             message_has: "RFC 3339",
+            kind: "usage",
         },
         Case {
             what: "unknown flag",
             args: vec!["--root", DEMO_ROOT, "--frobnicate", DEMO],
             message_has: "--frobnicate",
+            kind: "usage",
         },
         Case {
             what: "no PACKAGE",
             args: vec!["--root", DEMO_ROOT, "--at", AT],
             message_has: "PACKAGE",
+            kind: "usage",
         },
     ];
     for case in &cases {
@@ -431,14 +442,14 @@ fn caller_mistakes_exit_2_with_one_json_object() {
             case.message_has
         );
 
-        // JSON mode: exit 2, stdout exactly one JSON object of kind usage.
+        // JSON mode: exit 2, stdout exactly one JSON object of the error's kind.
         let mut args = strings(&["--json"]);
         args.extend(strings(&case.args));
         let out = verify(&args);
         assert_eq!(out.code, 2, "{} (--json): {out:?}", case.what);
         let v = json(&out);
         assert_eq!(v["verified"], false, "{}: {v:#}", case.what);
-        assert_eq!(v["error"]["kind"], "usage", "{}: {v:#}", case.what);
+        assert_eq!(v["error"]["kind"], case.kind, "{}: {v:#}", case.what);
         assert!(v.get("package").is_none(), "{}: {v:#}", case.what);
         let message = v["error"]["message"].as_str().unwrap();
         assert!(
@@ -1439,7 +1450,6 @@ fn every_policy_feature_through_the_binary() {
         case("threshold 2, one signer", "threshold = 2\n".into(), &format!("{g1}{g2}"), &single, "threshold_not_met", "1 distinct trusted signer(s) where the trust policy requires 2"),
         case("threshold 2, two signers", "threshold = 2\n".into(), &format!("{g1}{g2}"), &dual, "", ""),
         case("threshold 2, one of two trusted", "threshold = 2\n".into(), g2, &dual, "threshold_not_met", "\"signer-g1\" does not count: [untrusted_signer]"),
-        case("eku server_auth", "eku = \"server_auth\"\n".into(), g2, &single, "wrong_key_usage", "allows only codeSigning; the trust policy requires server authentication"),
         case("algorithms", "algorithms = [\"ecdsa-p384-sha384\"]\n".into(), g2, &single, "signer_not_allowed", "signs with ecdsa-p256-sha256"),
         case("algorithms allow it", "algorithms = [\"ecdsa-p384-sha384\"]\n".into(), g2, &p384, "", ""),
         case("stale CRL", format!("crls = [\"{}\"]\n", p(&stale)), g2, &single, "untrusted_signer", "CRL expired at 2027-01-01T00:00:00Z"),
@@ -1482,7 +1492,7 @@ fn every_policy_feature_through_the_binary() {
 }
 
 #[test]
-fn a_bad_policy_file_is_a_usage_error_naming_the_line() {
+fn a_bad_policy_file_is_a_policy_error_naming_the_line() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
         ("version = 1\nthreshhold = 2\n[[anchors]]\nname = \"G2\"\nfile = \"{pki}/root-g2.pem\"\n", "line 2", "threshhold"),
@@ -1501,7 +1511,9 @@ fn a_bad_policy_file_is_a_usage_error_naming_the_line() {
         let out = verify(&strings(&["--json", "--trust", &file, "--at", AT, DEMO]));
         assert_eq!(out.code, 2, "{out:?}");
         let v = json(&out);
-        assert_eq!(v["error"]["kind"], "usage");
+        // Its own kind (a file the policy names but that cannot be read
+        // too: the line of the policy says where).
+        assert_eq!(v["error"]["kind"], "policy_invalid", "{v:#}");
         let message = v["error"]["message"].as_str().unwrap();
         assert!(
             message.contains(line) && message.contains(names),
@@ -1851,7 +1863,7 @@ fn the_json_report_matches_its_schema() {
     let good = json(&verify(&demo_args(true)));
     let mut bad = Vec::new();
     let mut v = good.clone();
-    v["schema_version"] = 2.into();
+    v["schema_version"] = 1.into();
     bad.push(v);
     let mut v = good.clone();
     v["error"] = serde_json::json!({"kind": "untrusted_signer", "message": "x"});

@@ -4,6 +4,8 @@
 //! manifest of cases gives, and never panic. Plus what cannot be committed
 //! (a 100 MB manifest, built here) and the fuzzers' findings.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
@@ -248,40 +250,12 @@ fn fuzz_stream_a_declared_size_past_the_end_is_truncated_in_both_modes() {
     );
 }
 
-/// Found by the `manifest` fuzz target (a metadata number did not survive
-/// `Manifest::parse` then `to_json` then `parse`; 14 inputs, one cause):
-/// numbers in signed metadata were parsed with serde_json's default
-/// best-effort float algorithm, so `1.6e-29` was exposed as
-/// `1.5999999999999999e-29` and `9007199254740993.0` as `9007199254740994`,
-/// not the value the signed text denotes (the nearest f64), and writing the
-/// manifest back changed its text. Fixed in e6c8cc5 (`float_roundtrip`).
-#[test]
-fn metadata_numbers_are_exposed_as_signed() {
-    for lit in [
-        "1.6e-29",
-        "1.5e-29",
-        "2.2250738585072011e-308",
-        "9007199254740993.0",
-        "0.1",
-    ] {
-        let doc = format!(
-            r#"{{"format":1,"package":{{"name":"a","version":"1"}},"files":[],"x":{lit}}}"#
-        );
-        let m = pkgverify::Manifest::parse(doc.as_bytes()).unwrap();
-        let exposed = m.metadata()["x"].as_f64().unwrap();
-        let signed: f64 = lit.parse().unwrap();
-        assert_eq!(exposed, signed, "metadata {lit} is exposed as {exposed:e}");
-        let again = pkgverify::Manifest::parse(&m.to_json()).unwrap();
-        assert_eq!(again, m, "metadata {lit} changes when written back");
-    }
-}
-
 /// The `mutate` fuzz target's one timeout (artifact
 /// `timeout-bb1bb1f17ed35b897f748c3286996f3babbde69f`, after 930 s of
 /// fuzzing): an Ed25519-signed package whose manifest is 16 bytes that are not
 /// JSON (`{` then spaces, control bytes and `tl,"`). Replayed, it is rejected
 /// as `manifest_invalid` in milliseconds; the 96 s stall was the shared
-/// machine, not the package. Rebuilt here exactly as the target builds it.
+/// machine, not the package. Rebuilt here with the same manifest and payload.
 #[test]
 fn fuzz_mutate_timeout_manifest_that_is_not_json() {
     let pki = repo().join("testdata/pki");
@@ -289,19 +263,22 @@ fn fuzz_mutate_timeout_manifest_that_is_not_json() {
         .unwrap();
     let chain = std::fs::read(pki.join("signer-ed25519-chain.pem")).unwrap();
     let manifest = b"{\n    \x03\x00\x01\x00\x00\x80tl,\"";
-    let bytes = pkgverify::PackageBuilder::new("fuzz", "1.0.0")
-        .created("2026-09-01T00:00:00Z")
-        .file("bin/tool", b"\x7fELF fuzz tool binary\n".to_vec(), 0o755)
-        .file("etc/empty", Vec::new(), 0o644)
-        .file(
-            "share/doc/readme.txt",
-            b"hello hello hello hello hello\n".repeat(8),
-            0o644,
-        )
-        .signer("vendor", key, chain)
-        .write_with_manifest(std::io::Cursor::new(Vec::new()), manifest)
-        .unwrap()
-        .into_inner();
+    use common::RawSource::Bytes;
+    let bytes = common::write_signed_raw(
+        std::io::Cursor::new(Vec::new()),
+        manifest,
+        &key,
+        &chain,
+        &[
+            ("bin/tool", Bytes(b"\x7fELF fuzz tool binary\n".to_vec())),
+            ("etc/empty", Bytes(Vec::new())),
+            (
+                "share/doc/readme.txt",
+                Bytes(b"hello hello hello hello hello\n".repeat(8)),
+            ),
+        ],
+    )
+    .into_inner();
     let v = verifier();
     assert_eq!(
         v.verify_bytes(&bytes).unwrap_err().kind(),

@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use pkgverify::{ChainError, ChainOptions, ChainProblem, RevocationPolicy, TrustStore, Usage};
+use pkgverify::{ChainError, ChainOptions, RevocationPolicy, TrustStore, Usage};
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams,
     CrlDistributionPoint, CrlIssuingDistributionPoint, CrlScope, DnType, ExtendedKeyUsagePurpose,
@@ -189,10 +189,7 @@ fn pkgverify_verdict(c: &Case) -> Verdict {
         &options,
     ) {
         Ok(_) => Verdict::Valid,
-        Err(ChainError::Rejected {
-            problem: ChainProblem::Revoked { .. },
-            ..
-        }) => Verdict::Revoked,
+        Err(ChainError::Revoked { .. }) => Verdict::Revoked,
         Err(_) => Verdict::Rejected,
     }
 }

@@ -3,133 +3,119 @@
 //! (at least one trusted, none invalid, the threshold met). The manifest's
 //! JSON is parsed only once a trusted signature covers its bytes.
 
-use crate::error::Error;
+use webpki::EndEntityCert;
+
+use crate::cert::{CertInfo, Fingerprint};
+use crate::chain::{
+    unreadable_name, ChainError, ChainOptions, ChainProblem, PathRole, WebpkiError,
+};
+use crate::error::{Counted, Error, LoadError, SignatureProblem};
 use crate::manifest::Manifest;
-use crate::outcome::{Problem, Rejection, SignatureReport, SignatureStatus, VerifiedPackage};
+use crate::outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage};
 use crate::signature::{self, Checked, Unlisted};
-use crate::trust::{self, CertInfo};
+use crate::trust;
+use crate::work::Work;
 
 use super::Verifier;
 
 impl Verifier {
     /// Checks every signature over `manifest` and decides: at least one trusted,
-    /// none invalid. On success the manifest is parsed (only now).
+    /// none invalid, the policy's threshold met. On success the manifest is
+    /// parsed (only now).
     pub(crate) fn authenticate(
         &self,
         manifest: &[u8],
         pairs: &[(String, Vec<u8>, Vec<u8>)],
     ) -> Result<Authenticated, Rejection> {
         // One budget for the package's certificate work (crate::work).
-        let work = crate::work::Work::new();
-        let outcomes: Vec<(SignatureReport, Option<Error>)> = pairs
+        let work = Work::new();
+        let outcomes: Vec<SignatureOutcome> = pairs
             .iter()
             .map(|(name, sig, pem)| self.check_signature(&work, name, manifest, sig, pem))
             .collect();
-        let signatures: Vec<SignatureReport> = outcomes.iter().map(|(r, _)| r.clone()).collect();
-        let reject = |error: Error| Rejection::new(error, signatures.clone(), None, 0, 0);
-        let mut invalid = None;
-        let mut best_untrusted: Option<Error> = None;
-        let mut trusted = false;
-        // Distinct trusted signer keys, for the policy's threshold.
-        let mut keys: Vec<(&str, &str)> = Vec::new();
-        for (report, _) in &outcomes {
-            if report.status == SignatureStatus::Trusted {
-                let key = report
-                    .signer
-                    .as_ref()
-                    .map_or(report.name.as_str(), |s| s.public_key_sha256.as_str());
-                if !keys.iter().any(|(k, _)| *k == key) {
-                    keys.push((key, &report.name));
-                }
-            }
-        }
-        let threshold = (keys.len() < self.policy.required_signers()).then(|| {
-            let mut detail: Vec<String> = keys
-                .iter()
-                .map(|(_, name)| format!("signature \"{name}\" trusted"))
-                .collect();
-            for (r, _) in &outcomes {
-                match (&r.status, &r.problem) {
-                    (SignatureStatus::Trusted, _) if !keys.iter().any(|(_, n)| *n == r.name) => {
-                        detail.push(format!(
-                            "signature \"{}\" trusted, but by the same key as another",
-                            r.name
-                        ))
-                    }
-                    (_, Some(p)) => detail.push(format!(
-                        "signature \"{}\" does not count: [{}] {}",
-                        r.name, p.kind, p.message
-                    )),
-                    _ => {}
-                }
-            }
-            Error::ThresholdNotMet {
-                required: self.policy.required_signers(),
-                trusted: keys.len(),
-                detail: if detail.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", detail.join("; "))
-                },
-            }
-        });
-        let mut unsupported = Vec::new();
-        for (report, error) in outcomes {
-            match (report.status, error) {
-                (SignatureStatus::Trusted, _) => trusted = true,
-                (SignatureStatus::Invalid, Some(e)) => {
-                    // A leaked signing key outranks every other fatal problem.
-                    let leak = |e: &Error| matches!(e, Error::PrivateKeyInPackage { .. });
-                    if invalid.as_ref().is_none_or(|i| leak(&e) && !leak(i)) {
-                        invalid = Some(e);
-                    }
-                }
-                // Never counts, never fatal; only when nothing else is left does it say why.
-                (SignatureStatus::Unsupported, Some(e)) => {
-                    if let Error::SignatureUnsupported { algorithm, .. } = e {
-                        unsupported.push((report.name, algorithm));
-                    }
-                }
-                (_, Some(e)) => {
-                    if best_untrusted.as_ref().is_none_or(|b| rank(&e) > rank(b)) {
-                        best_untrusted = Some(e);
-                    }
-                }
-                (_, None) => {}
-            }
-        }
-        if let Some(e) = invalid {
+        let reject = |error: Error| Rejection::new(error, outcomes.clone(), None, 0, 0);
+        let problem = |o: &SignatureOutcome| o.problem.clone();
+
+        // A fatal signature fails the package, a leaked signing key first.
+        let invalid: Vec<&SignatureOutcome> = outcomes
+            .iter()
+            .filter(|o| o.status == SignatureStatus::Invalid)
+            .collect();
+        let leak = invalid
+            .iter()
+            .find(|o| matches!(o.problem, Some(Error::PrivateKeyInPackage { .. })));
+        if let Some(e) = leak.or(invalid.first()).and_then(|o| problem(o)) {
             return Err(reject(e));
         }
-        if !trusted {
-            return Err(reject(match best_untrusted {
-                Some(e) => e,
+
+        if !outcomes
+            .iter()
+            .any(|o| o.status == SignatureStatus::Trusted)
+        {
+            // The most specific reason among the untrusted (one ranking:
+            // ChainError::rank); unsupported ones say why only when nothing
+            // else is left.
+            let best = outcomes
+                .iter()
+                .filter(|o| o.status == SignatureStatus::Untrusted)
+                .filter_map(|o| o.problem.as_ref())
+                .fold(None::<&Error>, |best, e| match (best, e) {
+                    (Some(b), e) if rank(e) <= rank(b) => Some(b),
+                    (_, e) => Some(e),
+                });
+            let unsupported: Vec<(String, String)> = outcomes
+                .iter()
+                .filter_map(|o| match &o.problem {
+                    Some(Error::SignatureUnsupported { algorithm, .. }) => {
+                        Some((o.name.clone(), algorithm.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            return Err(reject(match best {
+                Some(e) => e.clone(),
                 None if !unsupported.is_empty() => Error::NoSupportedSignature {
                     signatures: unsupported,
                 },
                 None => Error::SignatureMissing { signature: None },
             }));
         }
-        if let Some(e) = threshold {
-            return Err(reject(e));
+
+        // The threshold counts distinct keys of signers whose chains validated.
+        let counted = count(&outcomes);
+        let trusted = counted
+            .iter()
+            .filter(|(_, c)| matches!(c, Counted::Yes))
+            .count();
+        let required = self.policy.required_signers();
+        if trusted < required {
+            // The counted signatures first, then the others in order.
+            let (yes, rest): (Vec<_>, Vec<_>) = counted
+                .into_iter()
+                .partition(|(_, c)| matches!(c, Counted::Yes));
+            return Err(reject(Error::ThresholdNotMet {
+                required,
+                trusted,
+                signatures: yes.into_iter().chain(rest).collect(),
+            }));
         }
         let manifest = Manifest::parse(manifest).map_err(reject)?;
         Ok(Authenticated {
             manifest,
-            signatures,
+            signatures: outcomes,
         })
     }
 
-    /// Checks one signature pair; returns its report and, unless trusted, why not.
+    /// Checks one signature pair: its outcome, with why it is not trusted.
     fn check_signature(
         &self,
-        work: &crate::work::Work,
+        work: &Work,
         name: &str,
         manifest: &[u8],
         sig: &[u8],
         pem: &[u8],
-    ) -> (SignatureReport, Option<Error>) {
-        let mut report = SignatureReport {
+    ) -> SignatureOutcome {
+        let mut o = SignatureOutcome {
             name: name.to_owned(),
             status: SignatureStatus::Invalid,
             algorithm: None,
@@ -137,10 +123,11 @@ impl Verifier {
             chain: Vec::new(),
             problem: None,
         };
-        let invalid = |problem: String| Error::SignatureInvalid {
+        let invalid = |problem: SignatureProblem| Error::SignatureInvalid {
             signature: name.to_owned(),
             problem,
         };
+        let entry = format!("signatures/{name}.pem");
         let result = (|| {
             // A signing key shipped with the package: refuse before anything
             // else is read from it, and never show its material.
@@ -149,20 +136,25 @@ impl Verifier {
                 (".pem", signature::private_key_in(pem)),
                 (".sig", signature::pem_private_key(sig)),
             ];
-            for (entry, found) in found {
+            for (ext, found) in found {
                 if let Some(found) = found {
                     return Err(Error::PrivateKeyInPackage {
                         signature: name.to_owned(),
-                        entry: format!("signatures/{name}{entry}"),
+                        entry: format!("signatures/{name}{ext}"),
                         found: found.to_string(),
                     });
                 }
             }
-            let certs = trust::parse_certs(pem, &format!("signatures/{name}.pem"))
-                .map_err(|e| invalid(e.to_string()))?;
+            let certs = trust::parse_certs(pem, &entry).map_err(|e| match e {
+                LoadError::TrustInput { problem, .. } => invalid(SignatureProblem::Certificates {
+                    entry: entry.clone(),
+                    problem,
+                }),
+                _ => invalid(SignatureProblem::NoCertificate),
+            })?;
             if certs.len() > self.limits.max_bundled_certificates {
                 return Err(Error::LimitExceeded {
-                    entry: Some(format!("signatures/{name}.pem")),
+                    entry: Some(entry.clone()),
                     what: "certificates in one chain file",
                     limit: self.limits.max_bundled_certificates as u64,
                     actual: certs.len() as u64,
@@ -170,7 +162,7 @@ impl Verifier {
             }
             for cert in &certs {
                 let too_big = |what, limit: usize, actual: usize| Error::LimitExceeded {
-                    entry: Some(format!("signatures/{name}.pem")),
+                    entry: Some(entry.clone()),
                     what,
                     limit: limit as u64,
                     actual: actual as u64,
@@ -193,73 +185,113 @@ impl Verifier {
             }
             let (signer, bundled) = certs
                 .split_first()
-                .ok_or_else(|| invalid("no certificate".into()))?;
-            report.signer = CertInfo::from_der(signer);
-            let ee = webpki::EndEntityCert::try_from(signer)
-                .map_err(|e| invalid(format!("the signer certificate cannot be parsed ({e})")))?;
-            let alg = match signature::verify(&ee, signer, manifest, sig) {
+                .ok_or_else(|| invalid(SignatureProblem::NoCertificate))?;
+            let signer_cert = work.cert(signer);
+            o.signer = signer_cert.as_deref().map(CertInfo::from);
+            let subject = o
+                .signer
+                .as_ref()
+                .map_or_else(unreadable_name, |s| s.subject.clone());
+            let ee = EndEntityCert::try_from(signer)
+                .map_err(|e| invalid(SignatureProblem::SignerUnparsable(WebpkiError(e))))?;
+            let spki = signer_cert
+                .as_ref()
+                .map(|c| c.spki.clone())
+                .unwrap_or_default();
+            let alg = match signature::verify(&ee, &spki, manifest, sig) {
                 Checked::Verified(alg) => alg,
-                Checked::Invalid(problem) => return Err(invalid(problem.into())),
+                Checked::Invalid(problem) => return Err(invalid(problem)),
                 // Not checked further: it cannot count, so its chain is not built.
                 Checked::Unsupported(how) => {
-                    report.status = SignatureStatus::Unsupported;
-                    let (algorithm, problem) = match how {
-                        Unlisted::Key(k) => (
-                            k,
-                            "the signer's key is of a type format 1 does not list, so the signature cannot be checked",
-                        ),
-                        Unlisted::Verified(a) => (
-                            a,
-                            "the bytes verify with this algorithm over the signer's key, but format 1 does not list it",
-                        ),
+                    o.status = SignatureStatus::Unsupported;
+                    let (algorithm, by_key) = match how {
+                        Unlisted::Key(k) => (k, true),
+                        Unlisted::Verified(a) => (a, false),
                     };
                     return Err(Error::SignatureUnsupported {
                         signature: name.to_owned(),
                         algorithm: algorithm.into(),
-                        problem: problem.into(),
+                        by_key,
                     });
                 }
             };
-            report.algorithm = Some(alg.name());
-            report.status = SignatureStatus::Untrusted;
+            o.algorithm = Some(alg);
+            o.status = SignatureStatus::Untrusted;
+            let untrusted = |cause| Error::untrusted(name, &subject, cause);
             let (offered, withheld) = if self.policy.uses_package_intermediates() {
                 (bundled, 0)
             } else {
                 (&[][..], bundled.len())
             };
-            let options = self
-                .policy
-                .distrusted()
-                .iter()
-                .fold(crate::ChainOptions::code_signing(), |o, f| o.distrust(f.0));
-            let options = self
-                .policy
-                .allowed_issuers()
-                .iter()
-                .fold(options, |o, f| o.allow_issuer(f.0))
-                .usage(self.policy.required_usage());
+            // The policy's distrust list and allowed issuers act inside path
+            // building (crate::chain), so a path around them is found if one exists.
+            let mut options = ChainOptions::code_signing().for_signer();
+            options.withheld = withheld;
+            for f in self.policy.distrusted() {
+                options = options.distrust(*f);
+            }
+            for f in self.policy.allowed_issuers() {
+                options = options.allow_issuer(*f);
+            }
             let chain = self
                 .trust
-                .validate_with(work, name, signer, offered, withheld, self.time, &options)?;
-            self.policy.judge(name, alg, &chain)?;
-            report.status = SignatureStatus::Trusted;
-            report.chain = chain.subjects().to_vec();
+                .validate_in(work, signer, offered, self.time, &options)
+                .map_err(untrusted)?;
+            let Some(signer_cert) = signer_cert else {
+                return Err(untrusted(ChainError::Rejected {
+                    certificate: subject.clone(),
+                    role: PathRole::EndEntity,
+                    problem: ChainProblem::Unreadable,
+                }));
+            };
+            self.policy.judge(alg, &signer_cert).map_err(untrusted)?;
+            o.status = SignatureStatus::Trusted;
+            o.chain = chain.subjects().to_vec();
             Ok(())
         })();
-        match result {
-            Ok(()) => (report, None),
-            Err(e) => {
-                report.problem = Some(Problem::from(&e));
-                (report, Some(e))
-            }
+        if let Err(e) = result {
+            o.problem = Some(e);
         }
+        o
     }
+}
+
+/// How specific a signer's rejection is: its cause's rank (the one ranking,
+/// [`ChainError::rank`]); other errors rank below every cause.
+fn rank(e: &Error) -> i16 {
+    match e {
+        Error::Untrusted { cause, .. } => i16::from(cause.rank()),
+        _ => -1,
+    }
+}
+
+/// Whether each signature counts toward the threshold: trusted, by a key
+/// (from its validated chain's signer) no earlier trusted signature used.
+fn count(outcomes: &[SignatureOutcome]) -> Vec<(String, Counted)> {
+    let mut keys: Vec<Fingerprint> = Vec::new();
+    let mut out = Vec::with_capacity(outcomes.len());
+    for o in outcomes {
+        let counted = match (o.status, &o.signer, &o.problem) {
+            (SignatureStatus::Trusted, Some(signer), _) => {
+                if keys.contains(&signer.public_key_sha256) {
+                    Counted::SameKey
+                } else {
+                    keys.push(signer.public_key_sha256);
+                    Counted::Yes
+                }
+            }
+            (_, _, Some(p)) => Counted::No(Box::new(p.clone())),
+            _ => continue,
+        };
+        out.push((o.name.clone(), counted));
+    }
+    out
 }
 
 /// What authentication established: the parsed manifest and every signature's outcome.
 pub(crate) struct Authenticated {
     pub(crate) manifest: Manifest,
-    signatures: Vec<SignatureReport>,
+    signatures: Vec<SignatureOutcome>,
 }
 
 impl Authenticated {
@@ -276,18 +308,5 @@ impl Authenticated {
 
     pub(crate) fn into_verified(self, bytes: u64) -> VerifiedPackage {
         VerifiedPackage::new(self.manifest, self.signatures, bytes)
-    }
-}
-
-/// How specific a chain failure is: the package's error is the most specific among its signatures.
-fn rank(e: &Error) -> u8 {
-    match e {
-        Error::CertificateDistrusted { .. } => 7,
-        Error::SignerNotAllowed { .. } => 6,
-        Error::CertificateRevoked { .. } => 5,
-        Error::CertificateExpired { .. } => 4,
-        Error::CertificateNotYetValid { .. } => 3,
-        Error::WrongKeyUsage { .. } => 2,
-        _ => 1,
     }
 }

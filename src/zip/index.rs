@@ -6,7 +6,7 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
-use crate::error::{ArchiveDefect as D, Error};
+use crate::error::{ArchiveDefect as D, Error, Found};
 use crate::limits::Limits;
 
 use super::header::{Entry, LocalHeader};
@@ -208,12 +208,12 @@ fn read_central<S: Source + ?Sized>(src: &S, end: &End) -> Result<Vec<Entry>, Er
     // The count is bounded by Limits::max_entries, but do not trust it for capacity.
     let mut entries: Vec<Entry> = Vec::with_capacity(end.entries.min(4096) as usize);
     let mut offset = end.cd_offset;
-    let count_error = |actual: u64| {
+    let count_error = |n: u64| {
         Error::malformed(
             None,
             D::EntryCount {
                 declared: end.entries,
-                actual: actual.to_string(),
+                found: Found::Only(n),
             },
         )
     };
@@ -252,7 +252,9 @@ fn read_central<S: Source + ?Sized>(src: &S, end: &End) -> Result<Vec<Entry>, Er
             None,
             D::EntryCount {
                 declared: end.entries,
-                actual: format!("more ({} unread bytes)", end.cd_end.saturating_sub(offset)),
+                found: Found::More {
+                    unread: end.cd_end.saturating_sub(offset),
+                },
             },
         ));
     }

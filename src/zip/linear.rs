@@ -5,7 +5,7 @@
 
 use std::io::{self, BufRead, Read};
 
-use crate::error::{ArchiveDefect as D, Error};
+use crate::error::{ArchiveDefect as D, Error, Found};
 use crate::limits::Limits;
 
 use super::header::{le32, Entry, Flaw, LocalHeader};
@@ -324,7 +324,7 @@ impl<I: Input> Stream<I> {
                         None,
                         D::EntryCount {
                             declared: u64::from(end.entries),
-                            actual: format!("{entries} central records"),
+                            found: Found::Records(entries),
                         },
                     ));
                 }

@@ -99,6 +99,36 @@ pub fn verify_g2(bytes: &[u8]) -> Result<VerifiedPackage, Rejection> {
     verifier(trust_g2()).verify_both(bytes)
 }
 
+/// The typed cause of a rejected signer (`Error::Untrusted`).
+#[track_caller]
+#[allow(dead_code)]
+pub fn cause(r: &Rejection) -> &pkgverify::ChainError {
+    match r.error() {
+        pkgverify::Error::Untrusted { cause, .. } => cause,
+        e => panic!("not an untrusted signer: {e:?}"),
+    }
+}
+
+/// Where the path built by name ended, for a signer with no path to an anchor.
+#[track_caller]
+#[allow(dead_code)]
+pub fn path_end(r: &Rejection) -> &pkgverify::PathEnd {
+    match cause(r) {
+        pkgverify::ChainError::NoPath(n) => &n.end,
+        c => panic!("not a missing path: {c:?}"),
+    }
+}
+
+/// The issuer path building did not find.
+#[track_caller]
+#[allow(dead_code)]
+pub fn issuer_missing(r: &Rejection) -> &pkgverify::IssuerMissing {
+    match path_end(r) {
+        pkgverify::PathEnd::IssuerMissing(m) => m,
+        e => panic!("not a missing issuer: {e:?}"),
+    }
+}
+
 /// Asserts the result is a rejection of `kind`; returns it.
 #[track_caller]
 pub fn assert_kind(result: Result<VerifiedPackage, Rejection>, kind: &str) -> Rejection {
@@ -389,6 +419,56 @@ pub fn raw_signed(manifest: &[u8], payload: Vec<RawEntry>) -> Vec<RawEntry> {
     ];
     entries.extend(payload);
     entries
+}
+
+/// Test support, not API: writes a package whose `manifest.json` is exactly
+/// `manifest`, signed by `key` (signature `s`, `chain` as its `.pem`), then
+/// each payload file (deflated, mode 0644) from memory or from disk, so
+/// that a test can make the manifest lie about what follows.
+#[allow(dead_code)]
+pub fn write_signed_raw<W: std::io::Write + std::io::Seek>(
+    out: W,
+    manifest: &[u8],
+    key: &SigningKey,
+    chain: &[u8],
+    payload: &[(&str, RawSource)],
+) -> W {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(out);
+    let base = SimpleFileOptions::default()
+        .last_modified_time(zip::DateTime::default())
+        .system(zip::System::Unix)
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o644);
+    zip.start_file("manifest.json", base).unwrap();
+    zip.write_all(manifest).unwrap();
+    zip.start_file("signatures/s.sig", base).unwrap();
+    zip.write_all(&key.sign(manifest).unwrap()).unwrap();
+    zip.start_file("signatures/s.pem", base).unwrap();
+    zip.write_all(chain).unwrap();
+    for (name, source) in payload {
+        match source {
+            RawSource::Bytes(b) => {
+                zip.start_file(*name, base).unwrap();
+                zip.write_all(b).unwrap();
+            }
+            RawSource::File(path) => {
+                let size = std::fs::metadata(path).unwrap().len();
+                zip.start_file(*name, base.large_file(size >= u64::from(u32::MAX)))
+                    .unwrap();
+                std::io::copy(&mut std::fs::File::open(path).unwrap(), &mut zip).unwrap();
+            }
+        }
+    }
+    zip.finish().unwrap()
+}
+
+/// Where [`write_signed_raw`] takes a payload file's content from.
+#[allow(dead_code)]
+pub enum RawSource {
+    Bytes(Vec<u8>),
+    File(PathBuf),
 }
 
 /// Verification in both modes: from memory (seekable) and as a one-pass stream.
