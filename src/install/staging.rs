@@ -13,7 +13,8 @@
 //!
 //! A run killed outright (SIGKILL, power loss) leaves its staging directory;
 //! `DIR` does not appear. The next extraction into the same `DIR` removes
-//! every staging directory of that name whose lock no process holds.
+//! every staging directory of that name whose process is gone and whose
+//! lock nobody holds (the name carries the process ID).
 
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
@@ -36,10 +37,6 @@ use super::fs::{dir_at, list, open_dir, remove_tree, Kind};
 /// Directory descriptors kept open for creating files, at most; beyond it
 /// the cache starts over (a package may need many thousands of directories).
 const OPEN_DIRS: usize = 256;
-
-/// A stale staging directory is one whose lock is free and that is older
-/// than this (so one just created, not yet locked, is never taken for one).
-const STALE_AFTER_SECONDS: i64 = 60;
 
 /// The mode of an extracted directory.
 pub(crate) const DIR_MODE: u32 = 0o755;
@@ -98,7 +95,7 @@ impl Staging {
         remove_stale(&parent, &prefix);
 
         let mut name = prefix;
-        name.extend_from_slice(random_hex().as_bytes());
+        name.extend_from_slice(format!("{}-{}", std::process::id(), random_hex()).as_bytes());
         let name = OsString::from_vec(name);
         let shown = parent_path.join(&name);
         let created = mkdirat(&parent, &name, Mode::from_raw_mode(0o700));
@@ -304,40 +301,43 @@ fn random_hex() -> String {
     crate::hex(&bytes)
 }
 
-/// Removes the staging directories `prefix` + 16 hex digits in `parent`
-/// that a killed run left: unlocked, and not just created. Best effort: one
-/// that cannot be removed stays, and does not stop this extraction.
+/// Removes the staging directories `prefix` + `PID-` + 16 hex digits in
+/// `parent` that a killed run left: its process is gone, and no one holds
+/// its lock. (A live process's directory is never taken, even in the moment
+/// between its creation and its lock.) Best effort: one that cannot be
+/// removed stays, and does not stop this extraction.
 fn remove_stale(parent: &OwnedFd, prefix: &[u8]) {
     let Ok(entries) = list(parent.as_fd()) else {
         return;
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     for (name, kind) in entries {
-        let is_staging = kind == Kind::Directory
-            && name
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.len() == 16 && rest.iter().all(|b| b.is_ascii_hexdigit()));
-        if !is_staging {
+        let Some(pid) = name
+            .strip_prefix(prefix)
+            .filter(|_| kind == Kind::Directory)
+            .and_then(staging_pid)
+        else {
+            continue;
+        };
+        let alive = rustix::process::Pid::from_raw(pid)
+            .is_none_or(|pid| !matches!(rustix::process::test_kill_process(pid), Err(Errno::SRCH)));
+        if alive {
             continue;
         }
         let name = OsStr::from_bytes(&name);
         let Ok(fd) = dir_at(parent.as_fd(), name) else {
             continue;
         };
-        let old = fstat(&fd).is_ok_and(|st| {
-            st.st_uid == rustix::process::geteuid().as_raw()
-                && now.saturating_sub(ctime(&st)) > STALE_AFTER_SECONDS
-        });
-        if old && flock(&fd, FlockOperation::NonBlockingLockExclusive).is_ok() {
+        let ours = fstat(&fd).is_ok_and(|st| st.st_uid == rustix::process::geteuid().as_raw());
+        if ours && flock(&fd, FlockOperation::NonBlockingLockExclusive).is_ok() {
             let _ = remove_tree(parent.as_fd(), name);
         }
     }
 }
 
-/// A status change time in seconds (`c_long` on some targets).
-#[allow(clippy::unnecessary_cast)]
-fn ctime(st: &rustix::fs::Stat) -> i64 {
-    st.st_ctime as i64
+/// The process ID in a staging name's `PID-` + 16 hex digits, if it is one.
+fn staging_pid(rest: &[u8]) -> Option<i32> {
+    let (pid, random) = std::str::from_utf8(rest).ok()?.split_once('-')?;
+    let hex = random.len() == 16 && random.bytes().all(|b| b.is_ascii_hexdigit());
+    let digits = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    (hex && digits).then(|| pid.parse().ok()).flatten()
 }
