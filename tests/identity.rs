@@ -24,7 +24,8 @@ fn with(policy: Policy, bytes: &[u8]) -> Result<pkgverify::VerifiedPackage, pkgv
 #[test]
 fn name_and_minimum_version() {
     // (expected name, minimum, package name, package version, outcome)
-    let cases: &[(Option<&str>, Option<&str>, &str, &str, &str)] = &[
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, &'a str, &'a str, &'a str);
+    let cases: &[Case] = &[
         (None, None, "dten", "0.0.1", "verified"),
         (Some("dten"), None, "dten", "whatever", "verified"),
         (
