@@ -230,7 +230,8 @@ fn the_target_must_be_new_and_its_parent_must_exist() {
     symlink(parent.path().join("nowhere"), &dangling).unwrap();
     let file = parent.path().join("file");
     std::fs::write(&file, b"x").unwrap();
-    let cases: Vec<(PathBuf, fn(&TargetProblem) -> bool)> = vec![
+    type Expect = fn(&TargetProblem) -> bool;
+    let cases: Vec<(PathBuf, Expect)> = vec![
         (existing.clone(), |p| matches!(p, TargetProblem::Exists)),
         (link.clone(), |p| matches!(p, TargetProblem::Exists)),
         (dangling.clone(), |p| matches!(p, TargetProblem::Exists)),
