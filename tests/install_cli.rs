@@ -280,7 +280,7 @@ fn a_killed_run_leaves_no_target_and_the_next_run_cleans_up() {
     child.kill().unwrap();
     child.wait().unwrap();
     drop(stdin);
-    assert_eq!(left_in(parent.path()), [staging.clone()], "no target");
+    assert_eq!(left_in(parent.path()), vec![staging], "no target");
     let out = verify(&demo(&["--quiet", "--extract", &p(&dir)], DEMO));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
