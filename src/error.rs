@@ -545,10 +545,11 @@ pub enum BuildError {
     /// The metadata for the manifest is not valid (kind `metadata_invalid`).
     #[error("metadata: {0}")]
     Metadata(String),
-    /// The manifest would not verify: the verifier's manifest rules refuse it
-    /// (kind `manifest_invalid`).
-    #[error("the manifest would not verify: {0}")]
-    Manifest(Error),
+    /// The package would be rejected: the verifier's own rules (names, case
+    /// and Unicode collisions, layout, modes, limits, the manifest's) refuse
+    /// what the builder was given (the verifier's kind).
+    #[error("the package would be rejected: {0}")]
+    WouldReject(Error),
     /// A payload file cannot be read (kind `io`).
     #[error("cannot read \"{path}\": {source}")]
     Read {
@@ -571,7 +572,7 @@ impl BuildError {
         match self {
             Self::Key(_) => "key_invalid",
             Self::Metadata(_) => "metadata_invalid",
-            Self::Manifest(_) => "manifest_invalid",
+            Self::WouldReject(e) => e.kind(),
             Self::Read { .. } | Self::Write(_) => "io",
             Self::Sign(_) => "signing_failed",
         }

@@ -899,7 +899,7 @@ fn sign_failures_exit_2_and_write_nothing() {
                 "OUT",
                 "DIR",
             ],
-            stderr_has: &["\"signer-p256\"", "--signature-name"],
+            stderr_has: &["\"signatures/signer-p256.sig\"", "--signature-name"],
         },
         Case {
             what: "signature names differing only in case",
@@ -925,7 +925,11 @@ fn sign_failures_exit_2_and_write_nothing() {
                 "OUT",
                 "DIR",
             ],
-            stderr_has: &["\"vendor\"", "\"Vendor\""],
+            stderr_has: &[
+                "\"signatures/vendor.sig\"",
+                "\"signatures/Vendor.sig\"",
+                "--signature-name",
+            ],
         },
         Case {
             what: "an invalid --signature-name",
@@ -945,7 +949,7 @@ fn sign_failures_exit_2_and_write_nothing() {
                 "OUT",
                 "DIR",
             ],
-            stderr_has: &["\"a/b\""],
+            stderr_has: &["\"signatures/a/b.sig\"", "NAME: [A-Za-z0-9._-]{1,64}"],
         },
         Case {
             what: "a chain file holding a private key",
@@ -2136,8 +2140,14 @@ fn hostile_names_in_a_trusted_package_are_shown_escaped() {
     );
 
     // A signature named with format characters is refused, its name quoted.
-    let (key, chain) = common::signer("signer-p256");
-    let bytes = common::build(common::builder(&[]).signer(HOSTILE_SIGNATURE, key, chain));
+    // (PackageBuilder refuses to write it: the raw writer does.)
+    let mut entries = common::raw_package(
+        &[("bin/tool", b"tool", 0o644)],
+        vec![common::RawEntry::file("bin/tool", b"tool")],
+    );
+    entries[1].name = format!("signatures/{HOSTILE_SIGNATURE}.sig").into_bytes();
+    entries[2].name = format!("signatures/{HOSTILE_SIGNATURE}.pem").into_bytes();
+    let bytes = common::RawZip::new(entries).build();
     let (human, v) = verify_hostile(&bytes, "hostile signature name", 1);
     let entry = format!("signatures/{HOSTILE_SIGNATURE}.sig");
     assert_eq!(v["error"]["kind"], "misplaced_entry", "{v}");

@@ -16,6 +16,8 @@ mod seekable;
 mod sink;
 mod verdict;
 
+pub(crate) use layout::LayoutBuilder;
+pub(crate) use listing::check_mode;
 pub(crate) use sink::{EntrySink, Sink};
 
 use std::fs::File;
