@@ -15,6 +15,9 @@
 //! - `--signature-name` values pair with the keys the same way (give none or
 //!   one per key); by default a signature is named after its key file's stem,
 //!   reduced to `[A-Za-z0-9._-]{1,64}`. Names must differ, also in case.
+//! - Everything the verifier would refuse (names, case and Unicode
+//!   collisions, layout, modes, limits) is refused before anything is
+//!   written, by the library's own rules (`PackageBuilder::manifest`).
 //! - `--rsa-pss` makes RSA keys sign with PSS instead of PKCS#1 v1.5.
 //! - Every regular file under DIR (walked recursively, in sorted order) becomes
 //!   a payload entry with its `/`-separated path relative to DIR and its unix
@@ -43,7 +46,6 @@
 //! cargo run --example verify -- --root testdata/pki/root-g2.pem /tmp/demo.zip
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -51,7 +53,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use pkgverify::{Algorithm, CertInfo, Compression, Limits, Manifest, PackageBuilder, SigningKey};
+use pkgverify::{
+    Algorithm, BuildError, CertInfo, Compression, Limits, Manifest, PackageBuilder, SigningKey,
+};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use sha2::{Digest, Sha256};
@@ -200,7 +204,7 @@ fn run(args: &Args) -> Result<String, Failure> {
 
     // The manifest as it will be signed (the builder checks it with the
     // verifier's own rules).
-    let manifest = builder.manifest()?;
+    let manifest = builder.manifest().map_err(explain)?;
 
     let mut temp = {
         let mut b = tempfile::Builder::new();
@@ -243,6 +247,19 @@ fn run(args: &Args) -> Result<String, Failure> {
         plural(names.len()),
         names.join(", ")
     ))
+}
+
+/// A builder error, with a hint where the fix is a flag of this program.
+fn explain(e: BuildError) -> Failure {
+    let hint = match &e {
+        BuildError::WouldReject(err)
+            if err.path().is_some_and(|p| p.starts_with("signatures/")) =>
+        {
+            " (give each signature its own name with --signature-name)"
+        }
+        _ => "",
+    };
+    Failure(format!("{e}{hint}"))
 }
 
 fn plural(n: usize) -> &'static str {
@@ -300,24 +317,12 @@ fn load_signers(args: &Args) -> Result<Vec<Signer>, Failure> {
     let mut signers: Vec<Signer> = Vec::with_capacity(args.keys.len());
     let mut any_rsa = false;
     for (i, (key_path, cert_path)) in args.keys.iter().zip(&args.certs).enumerate() {
+        // Names are checked with everything else the verifier checks, by
+        // the builder (PackageBuilder::manifest).
         let name = match args.signature_names.get(i) {
-            Some(n) => {
-                if !valid_signature_name(n) {
-                    return fail(format!(
-                        "--signature-name {n:?}: a signature name is 1 to 64 of A-Z a-z 0-9 . _ -"
-                    ));
-                }
-                n.clone()
-            }
+            Some(n) => n.clone(),
             None => default_signature_name(key_path),
         };
-        if let Some(other) = signers.iter().find(|s| s.name.eq_ignore_ascii_case(&name)) {
-            return fail(format!(
-                "signature name {name:?} (key {}) collides with {:?}; names must differ, also in case (use --signature-name)",
-                show(key_path),
-                other.name
-            ));
-        }
 
         let mut key = SigningKey::from_pkcs8_pem(&read_file(key_path, "key")?)
             .map_err(|e| Failure(format!("key {}: {e}", show(key_path))))?;
@@ -343,13 +348,6 @@ fn load_signers(args: &Args) -> Result<Vec<Signer>, Failure> {
         return fail("--rsa-pss given, but no --key is an RSA key");
     }
     Ok(signers)
-}
-
-fn valid_signature_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// The key file's stem, with every other character replaced by `_`, at most 64 long.
@@ -504,38 +502,8 @@ fn collect_payload(dir: &Path) -> Result<Vec<Payload>, Failure> {
         return fail(format!("{} holds no files", show(dir)));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-
-    // Names a package may not hold, or that collide once extracted on a
-    // case-insensitive or normalizing file system.
-    let mut seen: HashMap<String, &str> = HashMap::new();
-    for f in &files {
-        let folded = fold(&f.path);
-        if folded == "manifest.json" || folded.starts_with("signatures/") {
-            return fail(format!(
-                "{}: the package path {:?} is reserved for the manifest or signatures",
-                show(&f.source),
-                f.path
-            ));
-        }
-        if let Some(other) = seen.insert(folded, &f.path) {
-            return fail(format!(
-                "{}: the package paths {other:?} and {:?} differ only in case or Unicode form",
-                show(&f.source),
-                f.path
-            ));
-        }
-    }
-    for f in &files {
-        for (cut, _) in f.path.match_indices('/') {
-            let parent = f.path.get(..cut).unwrap_or_default();
-            if let Some(other) = seen.get(&fold(parent)) {
-                return fail(format!(
-                    "{}: the directory {parent:?} and the file {other:?} differ only in case",
-                    show(&f.source)
-                ));
-            }
-        }
-    }
+    // The paths a package may hold are the verifier's rules, which the
+    // builder applies (PackageBuilder::manifest).
     Ok(files)
 }
 
@@ -601,12 +569,6 @@ fn mode_of(meta: &fs::Metadata) -> u32 {
     } else {
         0o644
     }
-}
-
-/// As the verifier folds names: lowercase of the canonical decomposition.
-fn fold(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    name.nfd().collect::<String>().to_lowercase()
 }
 
 // ---- output ----------------------------------------------------------------

@@ -1,15 +1,24 @@
 //! The example verifier: `verify [--trust POLICY] [--root FILE]...
-//! [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--json | --quiet]
-//! [--list] PACKAGE`.
+//! [--intermediates FILE]... [--crl FILE]... [--at RFC3339]
+//! [--expect-name NAME] [--min-version VERSION] [--json | --quiet] [--list]
+//! [--extract DIR | --check-tree DIR] PACKAGE`.
 //!
 //! PACKAGE is a path, or `-` for standard input, verified in one pass as it
-//! streams in (nothing is written anywhere). `--trust` reads a trust policy
-//! file (TOML, `docs/REPORT.md`); `--root`, `--intermediates` and `--crl` add
-//! to what it trusts.
+//! streams in. `--trust` reads a trust policy file (TOML, `docs/REPORT.md`);
+//! `--root`, `--intermediates` and `--crl` add to what it trusts;
+//! `--expect-name` and `--min-version` pin which package is acceptable (as
+//! the policy's `[package]` does).
 //!
-//! Exit status: 0 verified; 1 the package was rejected; 2 the caller's
-//! mistake (bad arguments, unreadable package path: kind `usage`; an
-//! unusable trust input or policy: kinds `trust_input`, `policy_invalid`).
+//! `--extract DIR` writes the verified payload into DIR, which must not
+//! exist, from the bytes that were verified, in the same single read;
+//! nothing remains unless the package verified. `--check-tree DIR` compares
+//! an installed tree with the verified package's signed manifest.
+//!
+//! Exit status: 0 verified (and extracted, or the tree matches); 1 the
+//! package was rejected, or the tree differs (kind `tree_mismatch`); 2 the
+//! caller's mistake or the environment's (bad arguments, unreadable package
+//! path, an existing `--extract` DIR: kind `usage`; an unusable trust input
+//! or policy: kinds `trust_input`, `policy_invalid`; a failed write: `io`).
 //! The status follows from the error's type. With `--json`, stdout is
 //! exactly one JSON object on one line in every case (`docs/REPORT.md`);
 //! with `--quiet`, nothing is printed.
@@ -26,7 +35,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use clap::Parser;
-use pkgverify::{Escaped, LoadError, Policy, Report, TrustStore, UnixTime, Verifier};
+use pkgverify::{
+    Escaped, ExtractError, InstallOptions, LoadError, Policy, Report, TrustStore, UnixTime,
+    Verifier, Version,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -60,17 +72,40 @@ struct Args {
     /// Add every payload file (path, size, sha256, mode) to the report.
     #[arg(long)]
     list: bool,
+    /// Refuse a package with another name (the manifest's package.name).
+    #[arg(long = "expect-name", value_name = "NAME")]
+    expect_name: Option<String>,
+    /// Refuse a package older than VERSION (SemVer 2.0): the anti-rollback floor.
+    #[arg(long = "min-version", value_name = "VERSION")]
+    min_version: Option<String>,
+    /// Extract the verified payload into DIR (which must not exist; its parent must).
+    #[arg(long, value_name = "DIR", conflicts_with = "check_tree")]
+    extract: Option<String>,
+    /// Compare the installed tree DIR with the verified package's manifest.
+    #[arg(long = "check-tree", value_name = "DIR")]
+    check_tree: Option<String>,
+    /// Keep the setuid, setgid and sticky bits a manifest asks for (dropped by default).
+    #[arg(long = "keep-special-bits")]
+    keep_special_bits: bool,
+    /// With --extract: do not flush files to disk before the final rename
+    /// (faster; a crash soon after may leave partial files).
+    #[arg(long = "no-sync", requires = "extract")]
+    no_sync: bool,
     /// The package file, or - for standard input.
     #[arg(value_name = "PACKAGE")]
     package: String,
 }
 
-/// The caller's mistake: exit 2, with the kind of the error's type.
+/// Not the package's fault: the caller's mistake or the environment's;
+/// exit 2, with the kind of the error's type (except an extraction whose
+/// staging directory could not be removed after a rejection: exit 1).
 enum Usage {
     /// Bad arguments, an unreadable package path (kind `usage`).
     Arguments(String),
     /// A trust input or policy that cannot be loaded (its own kind).
     Load(LoadError),
+    /// An unusable target directory (`usage`), a failed write (`io`).
+    Extract(ExtractError),
 }
 
 impl Usage {
@@ -78,6 +113,7 @@ impl Usage {
         match self {
             Self::Arguments(_) => "usage",
             Self::Load(e) => e.kind(),
+            Self::Extract(e) => e.kind(),
         }
     }
 
@@ -85,6 +121,14 @@ impl Usage {
         match self {
             Self::Arguments(m) => m.clone(),
             Self::Load(e) => e.to_string(),
+            Self::Extract(e) => e.to_string(),
+        }
+    }
+
+    fn status(&self) -> u8 {
+        match self {
+            Self::Extract(e) if e.rejection().is_some() => 1,
+            _ => 2,
         }
     }
 }
@@ -127,26 +171,82 @@ fn main() -> ExitCode {
     if output == Output::Human && package.is_some() && io::stderr().is_terminal() {
         verifier = verifier.with_progress(progress_bar(Arc::clone(&drawn)));
     }
-    let result = match &package {
-        Some(file) => verifier.verify_file(file),
-        None => verifier.verify_reader(io::stdin().lock()),
+    let options = InstallOptions::new()
+        .keep_special_bits(args.keep_special_bits)
+        .sync(!args.no_sync);
+    let outcome = match &args.extract {
+        Some(dir) => extract(&verifier, package.as_ref(), dir, options),
+        None => Ok(match &package {
+            Some(file) => verifier.verify_file(file),
+            None => verifier.verify_reader(io::stdin().lock()),
+        }),
     };
     if drawn.load(Ordering::Relaxed) {
         eprint!("\r\x1b[2K");
     }
+    let result = match outcome {
+        Ok(result) => result,
+        // The package was not the problem: exit 2, nothing was extracted.
+        Err(failure) => return usage(output, failure),
+    };
     let mut report = Report::new(&result);
     if args.list {
         report = report.with_file_list(&result);
     }
+    if let (Some(dir), Ok(_)) = (&args.extract, &result) {
+        report = report.with_extracted(dir);
+    }
+    if let (Some(dir), Ok(p)) = (&args.check_tree, &result) {
+        report = report.with_tree(dir, &p.check_tree(dir, options));
+    }
+    let dropped = match &result {
+        Ok(p) => p
+            .manifest()
+            .files()
+            .iter()
+            .filter(|f| options.drops_special_bits(f))
+            .count(),
+        Err(_) => 0,
+    };
     match output {
         Output::Json => println!("{}", report.to_json()),
-        Output::Human => print_human(&report),
+        Output::Human => print_human(&report, dropped),
         Output::Quiet => {}
     }
-    if report.verified {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    match report.error.as_ref().map(|e| e.kind) {
+        None => ExitCode::SUCCESS,
+        Some("io") if result.is_ok() => ExitCode::from(2),
+        Some(_) => ExitCode::from(1),
+    }
+}
+
+/// Verifies and extracts into `dir`. A rejected package is an ordinary
+/// result (exit 1); an unusable `dir` or a failed write is the caller's or
+/// the environment's problem (exit 2).
+fn extract(
+    verifier: &Verifier,
+    package: Option<&File>,
+    dir: &str,
+    options: InstallOptions,
+) -> Result<Result<pkgverify::VerifiedPackage, pkgverify::Rejection>, Usage> {
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    {
+        let extracted = match package {
+            Some(file) => verifier.extract_file(file, dir, options),
+            None => verifier.extract_reader(io::stdin().lock(), dir, options),
+        };
+        match extracted {
+            Ok(p) => Ok(Ok(p)),
+            Err(ExtractError::Rejected(r)) => Ok(Err(r)),
+            Err(e) => Err(Usage::Extract(e)),
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+    {
+        let _ = (verifier, package, options);
+        Err(Usage::Arguments(format!(
+            "--extract {dir}: extraction needs RENAME_NOREPLACE (Linux, Android, macOS)"
+        )))
     }
 }
 
@@ -157,10 +257,33 @@ fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
             "at least one --root FILE (or a --trust POLICY) is required".into(),
         ));
     }
-    let (policy, mut trust) = match &args.trust {
+    let (mut policy, mut trust) = match &args.trust {
         Some(file) => Policy::load(file).map_err(Usage::Load)?,
         None => (Policy::new(), TrustStore::new()),
     };
+    if let Some(name) = &args.expect_name {
+        match policy.expected_name() {
+            Some(other) if other != name => {
+                return Err(Usage::Arguments(format!(
+                    "--expect-name \"{name}\" contradicts the trust policy's [package] name \"{other}\""
+                )))
+            }
+            _ => policy = policy.expect_name(name.as_str()),
+        }
+    }
+    if let Some(v) = &args.min_version {
+        let minimum = Version::parse(v).map_err(|e| {
+            Usage::Arguments(format!(
+                "--min-version \"{v}\" is not a SemVer 2.0 version ({e})"
+            ))
+        })?;
+        // With a policy minimum too, the higher one holds.
+        let higher = match policy.minimum_version() {
+            Some(p) if p.cmp_precedence(&minimum).is_gt() => p.clone(),
+            _ => minimum,
+        };
+        policy = policy.min_version(higher);
+    }
     for r in &args.roots {
         trust.load_anchors(r).map_err(Usage::Load)?;
     }
@@ -226,22 +349,29 @@ fn usage(output: Output, mistake: Usage) -> ExitCode {
         Output::Json => println!("{}", Report::failure(mistake.kind(), message).to_json()),
         Output::Human => {
             eprintln!("verify: {}", Escaped(&message));
-            eprintln!("usage: verify [--trust POLICY] [--root FILE]... [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--json | --quiet] [--list] PACKAGE");
+            if matches!(mistake, Usage::Arguments(_)) {
+                eprintln!("usage: verify [--trust POLICY] [--root FILE]... [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--expect-name NAME] [--min-version VERSION] [--json | --quiet] [--list] [--extract DIR | --check-tree DIR] PACKAGE");
+            }
         }
         Output::Quiet => {}
     }
-    ExitCode::from(2)
+    ExitCode::from(mistake.status())
 }
 
 /// The report for a person. Every string in it that a package could have
 /// written goes through [`Escaped`]; kinds, algorithms, serials, dates,
 /// digests and numbers are the library's own text.
-fn print_human(report: &Report) {
-    match (&report.package, report.verified) {
+fn print_human(report: &Report, dropped: usize) {
+    let package_verified = report.manifest_sha256.is_some();
+    match (&report.package, package_verified) {
         (Some(p), true) => println!("VERIFIED  {} {}", Escaped(&p.name), Escaped(&p.version)),
         (Some(p), false) => println!("REJECTED  {} {}", Escaped(&p.name), Escaped(&p.version)),
         (None, _) => println!("REJECTED"),
     }
+    if let Some(sha256) = &report.manifest_sha256 {
+        println!("  manifest sha256 {sha256}");
+    }
+    print_metadata(report);
     for s in &report.signatures {
         let status = match s.status {
             "invalid" => "INVALID",
@@ -272,11 +402,39 @@ fn print_human(report: &Report) {
             );
         }
     }
-    if report.verified {
+    if package_verified {
         println!(
             "  {} files, {} bytes: every digest, size and mode matches the signed manifest",
             report.files, report.bytes
         );
+    }
+    if let Some(dir) = &report.extracted_to {
+        println!(
+            "  extracted to \"{}\": {} files, modes as signed",
+            Escaped(dir),
+            report.files
+        );
+    }
+    if dropped > 0 {
+        println!("  setuid/setgid/sticky bits dropped from {dropped} file(s): --keep-special-bits keeps them");
+    }
+    if let Some(tree) = &report.tree {
+        if tree.matches {
+            println!(
+                "  tree \"{}\" matches the signed manifest: {} files, nothing else",
+                Escaped(&tree.dir),
+                report.files
+            );
+        } else {
+            println!(
+                "TREE DIFFERS  \"{}\": {} difference(s) from the signed manifest",
+                Escaped(&tree.dir),
+                tree.differences.len()
+            );
+            for d in &tree.differences {
+                println!("  {:<12} {}", d.kind, Escaped(&d.message));
+            }
+        }
     }
     for f in report.file_list.iter().flatten() {
         let mode = f
@@ -286,12 +444,50 @@ fn print_human(report: &Report) {
         println!("  {mode} {:>12} {} {}", f.size, f.sha256, Escaped(&f.path));
     }
     if let Some(e) = &report.error {
-        let shown = report
-            .signatures
-            .iter()
-            .any(|s| s.problem.as_ref() == Some(e));
+        let shown = e.kind == "tree_mismatch"
+            || report
+                .signatures
+                .iter()
+                .any(|s| s.problem.as_ref() == Some(e));
         if !shown {
             println!("error [{}]: {}", e.kind, Escaped(&e.message));
         }
+    }
+}
+
+/// Metadata values longer than this are cut (the whole is in `--json`).
+const METADATA_WIDTH: usize = 160;
+
+/// The signed metadata an operator acts on: `requires` and `reboot` first,
+/// then every other top-level key, one compact JSON value per line.
+fn print_metadata(report: &Report) {
+    let Some(metadata) = &report.metadata else {
+        return;
+    };
+    let first = ["requires", "reboot"];
+    let keys = first
+        .iter()
+        .filter(|k| metadata.contains_key(**k))
+        .map(|k| (*k).to_owned())
+        .chain(
+            metadata
+                .keys()
+                .filter(|k| !first.contains(&k.as_str()))
+                .cloned(),
+        );
+    for key in keys {
+        let Some(value) = metadata.get(&key) else {
+            continue;
+        };
+        let text = value.to_string();
+        let shown = match text.char_indices().nth(METADATA_WIDTH) {
+            Some((cut, _)) => format!(
+                "{}... ({} bytes; --json has it all)",
+                text.get(..cut).unwrap_or_default(),
+                text.len()
+            ),
+            None => text,
+        };
+        println!("  {}: {}", Escaped(&key), Escaped(&shown));
     }
 }

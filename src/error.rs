@@ -171,6 +171,24 @@ pub enum Error {
         signatures: Vec<(String, Counted)>,
     },
 
+    // ---- identity ----------------------------------------------------------
+    /// A genuine package, but not the one the operator expects: another
+    /// package name, or (when a minimum version is set) a version that is
+    /// not SemVer and so cannot be ordered.
+    #[error("{0}")]
+    PackageMismatch(PackageMismatch),
+    /// A genuine package older than the operator's minimum version (the
+    /// anti-rollback floor): an older signed release must not replace a newer one.
+    #[error("package \"{name}\" version {version} is lower than the minimum version {minimum} (trust policy [package] min_version or --min-version): refused as a rollback; install version {minimum} or later, or lower the minimum if the downgrade is intended")]
+    VersionRollback {
+        /// The package's name.
+        name: String,
+        /// Its version.
+        version: semver::Version,
+        /// The minimum required.
+        minimum: semver::Version,
+    },
+
     // ---- content -----------------------------------------------------------
     /// A payload file is in the archive but not in the manifest.
     #[error("entry \"{path}\" is in the archive but not listed in the manifest")]
@@ -248,6 +266,8 @@ impl Error {
             Self::SignatureUnsupported { .. } => "signature_unsupported",
             Self::Untrusted { cause, .. } => cause.kind(),
             Self::ThresholdNotMet { .. } => "threshold_not_met",
+            Self::PackageMismatch(_) => "package_mismatch",
+            Self::VersionRollback { .. } => "version_rollback",
             Self::UnlistedEntry { .. } => "unlisted_entry",
             Self::MissingEntry { .. } => "missing_entry",
             Self::SizeMismatch { .. } => "size_mismatch",
@@ -357,6 +377,32 @@ pub enum SignatureProblem {
     /// The signer certificate cannot be parsed.
     #[error("the signer certificate cannot be parsed (it has {0})")]
     SignerUnparsable(WebpkiError),
+}
+
+/// How a genuine package differs from the one the operator expects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackageMismatch {
+    /// Another package's name.
+    #[error("package \"{found}\" is not the expected package \"{expected}\" (trust policy [package] name or --expect-name): a genuine package of another product is refused; check that this is the right file")]
+    Name {
+        /// The name required.
+        expected: String,
+        /// The manifest's `package.name`.
+        found: String,
+    },
+    /// A version that is not SemVer 2.0, where a minimum version is set.
+    #[error("package \"{name}\" version \"{version}\" is not a SemVer 2.0 version ({problem}), so it cannot be compared with the minimum version {minimum} (trust policy [package] min_version or --min-version); ask the vendor, or remove the minimum")]
+    Version {
+        /// The package's name.
+        name: String,
+        /// The manifest's `package.version`.
+        version: String,
+        /// Why it is not SemVer (the semver parser's words).
+        problem: String,
+        /// The minimum required.
+        minimum: semver::Version,
+    },
 }
 
 /// Whether a signature counts toward a trust policy's threshold, and why not.
@@ -499,10 +545,11 @@ pub enum BuildError {
     /// The metadata for the manifest is not valid (kind `metadata_invalid`).
     #[error("metadata: {0}")]
     Metadata(String),
-    /// The manifest would not verify: the verifier's manifest rules refuse it
-    /// (kind `manifest_invalid`).
-    #[error("the manifest would not verify: {0}")]
-    Manifest(Error),
+    /// The package would be rejected: the verifier's own rules (names, case
+    /// and Unicode collisions, layout, modes, limits, the manifest's) refuse
+    /// what the builder was given (the verifier's kind).
+    #[error("the package would be rejected: {0}")]
+    WouldReject(Error),
     /// A payload file cannot be read (kind `io`).
     #[error("cannot read \"{path}\": {source}")]
     Read {
@@ -525,7 +572,7 @@ impl BuildError {
         match self {
             Self::Key(_) => "key_invalid",
             Self::Metadata(_) => "metadata_invalid",
-            Self::Manifest(_) => "manifest_invalid",
+            Self::WouldReject(e) => e.kind(),
             Self::Read { .. } | Self::Write(_) => "io",
             Self::Sign(_) => "signing_failed",
         }

@@ -83,6 +83,7 @@ mod cert;
 mod chain;
 mod error;
 mod escape;
+mod install;
 mod limits;
 mod manifest;
 mod outcome;
@@ -108,19 +109,26 @@ pub use chain::{
 };
 pub use error::{
     ArchiveDefect, BuildError, Counted, Error, Found, InputProblem, KeyProblem, LoadError,
-    PathProblem, SignatureProblem, Unsupported,
+    PackageMismatch, PathProblem, SignatureProblem, Unsupported,
 };
 pub use escape::{needs_escape, Escaped};
+pub use install::{
+    ExtractError, InstallOptions, Modification, TargetProblem, TreeDifference, TreeError,
+    TreeMismatch, DEFAULT_FILE_MODE,
+};
 pub use limits::Limits;
 pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
 pub use outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage};
 pub use pack::{Compression, PackageBuilder};
 pub use policy::{PackageIntermediates, Policy, SignerRule};
 pub use report::{
-    CertReport, FileReport, PackageId, Problem, Report, SignatureReport, REPORT_SCHEMA_VERSION,
+    CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TreeDifferenceReport,
+    TreeReport, REPORT_SCHEMA_VERSION,
 };
 pub use revocation::{CrlProblem, RevocationUnknown};
 pub use rustls_pki_types::UnixTime;
+/// A SemVer 2.0 version (the `semver` crate's), for [`Policy::min_version`].
+pub use semver::Version;
 pub use signature::{Algorithm, SigningKey};
 pub use time::parse_rfc3339;
 pub use trust::{CrlExpiration, TrustStore};

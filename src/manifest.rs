@@ -229,11 +229,11 @@ fn take_text(o: &mut Map<String, Value>, field: &str, key: &str) -> Result<Strin
 }
 
 /// One element of `files`: its fields, its path's safety and uniqueness
-/// (`seen`: folded paths so far, with their index).
+/// (`seen`: folded paths so far, with their index and path).
 fn parse_file(
     i: usize,
     item: Value,
-    seen: &mut HashMap<String, usize>,
+    seen: &mut HashMap<String, (usize, String)>,
 ) -> Result<FileEntry, Error> {
     let Value::Object(mut o) = item else {
         return Err(Error::manifest(format!("files[{i}]"), "not an object"));
@@ -257,10 +257,10 @@ fn parse_file(
             format!("\"{path}\" is reserved for the manifest or signatures"),
         ));
     }
-    if let Some(j) = seen.insert(folded, i) {
+    if let Some((j, other)) = seen.insert(folded, (i, path.clone())) {
         return Err(Error::manifest(
             field("path"),
-            format!("\"{path}\" is also files[{j}] (paths must differ beyond case)"),
+            format!("\"{path}\" is also files[{j}] \"{other}\" (paths must differ beyond case and Unicode form)"),
         ));
     }
     let size = match o.remove("size") {

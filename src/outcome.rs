@@ -57,14 +57,21 @@ pub struct SignatureOutcome {
 #[derive(Debug, Clone)]
 pub struct VerifiedPackage {
     manifest: Manifest,
+    manifest_sha256: [u8; 32],
     signatures: Vec<SignatureOutcome>,
     bytes: u64,
 }
 
 impl VerifiedPackage {
-    pub(crate) fn new(manifest: Manifest, signatures: Vec<SignatureOutcome>, bytes: u64) -> Self {
+    pub(crate) fn new(
+        manifest: Manifest,
+        manifest_sha256: [u8; 32],
+        signatures: Vec<SignatureOutcome>,
+        bytes: u64,
+    ) -> Self {
         Self {
             manifest,
+            manifest_sha256,
             signatures,
             bytes,
         }
@@ -73,6 +80,12 @@ impl VerifiedPackage {
     /// The authenticated manifest: package identity, files and metadata.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// SHA-256 of the signed manifest's exact bytes: what ties a report, an
+    /// artifact or an extracted tree to what was signed.
+    pub fn manifest_sha256(&self) -> [u8; 32] {
+        self.manifest_sha256
     }
 
     /// Every signature's outcome (at least one is trusted).

@@ -14,9 +14,13 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use crate::error::BuildError;
+use crate::error::{BuildError, Error};
+use crate::limits::Limits;
 use crate::manifest::{FileEntry, Manifest, PackageInfo};
 use crate::signature::SigningKey;
+use crate::verify::LayoutBuilder;
+use crate::zip::header::check_path;
+use crate::zip::rules::names_of;
 
 /// How payload entries are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,6 +73,7 @@ pub struct PackageBuilder {
     directories: Vec<String>,
     signers: Vec<Signer>,
     compression: Compression,
+    limits: Limits,
 }
 
 impl PackageBuilder {
@@ -85,6 +90,7 @@ impl PackageBuilder {
             directories: Vec::new(),
             signers: Vec::new(),
             compression: Compression::default(),
+            limits: Limits::default(),
         }
     }
 
@@ -164,6 +170,13 @@ impl PackageBuilder {
         self
     }
 
+    /// The limits of the verifiers that will read the package (default
+    /// [`Limits::default`]): a package over them is refused, as they would.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Adds a signature `signatures/NAME.sig` made with `key`, and
     /// `signatures/NAME.pem` holding `chain_pem` (signer certificate first).
     pub fn signer(mut self, name: &str, key: SigningKey, chain_pem: Vec<u8>) -> Self {
@@ -180,8 +193,12 @@ impl PackageBuilder {
     ///
     /// # Errors
     /// [`BuildError::Read`] if a file given by path cannot be read;
-    /// [`BuildError::Manifest`] if the verifier would refuse the manifest.
+    /// [`BuildError::WouldReject`] with the verifier's error if the verifier
+    /// would refuse the package for its manifest, names, layout or modes.
     pub fn manifest(&self) -> Result<Manifest, BuildError> {
+        // Names, layout and modes first: before any file is read. (The
+        // signatures may still be added: they are required when writing.)
+        self.check_entries(false)?;
         let mut entries = Vec::with_capacity(self.files.len());
         for f in &self.files {
             let (size, sha256) = match &f.content {
@@ -199,9 +216,84 @@ impl PackageBuilder {
             });
         }
         let manifest = Manifest::new(self.package.clone(), entries, self.metadata.clone());
-        // What the verifier reads back must be this manifest.
-        Manifest::parse(&manifest.to_json()).map_err(BuildError::Manifest)?;
+        check_manifest(&manifest, &self.limits)?;
         Ok(manifest)
+    }
+
+    /// The verifier's own rules on the entries this builder will write, so
+    /// that it never writes a package the verifier refuses for them: the
+    /// manifest's rules on the listed paths and modes (checked on a manifest
+    /// with the files not yet hashed); every entry name safe, unique beyond
+    /// case and Unicode form, and never both a file and a directory; the
+    /// layout (signature names and pairs); the modes the archive records;
+    /// the limits on counts and sizes; when `signed`, at least one complete
+    /// signature pair.
+    fn check_entries(&self, signed: bool) -> Result<(), BuildError> {
+        let reject = BuildError::WouldReject;
+        let unhashed = self
+            .files
+            .iter()
+            .map(|f| FileEntry {
+                path: f.path.clone(),
+                size: 0,
+                sha256: [0; 32],
+                mode: f.manifest_mode.then_some(f.mode),
+            })
+            .collect();
+        let unhashed = Manifest::new(self.package.clone(), unhashed, self.metadata.clone());
+        Manifest::parse(&unhashed.to_json()).map_err(reject)?;
+        let limits = self.limits;
+        let too_big = |entry: &str, what: &'static str, limit: u64, actual: u64| {
+            reject(Error::LimitExceeded {
+                entry: Some(entry.to_owned()),
+                what,
+                limit,
+                actual,
+            })
+        };
+        let mut names: Vec<(String, bool)> = vec![("manifest.json".into(), false)];
+        for s in &self.signers {
+            names.push((format!("signatures/{}.sig", s.name), false));
+            let pem = format!("signatures/{}.pem", s.name);
+            let size = s.chain_pem.len() as u64;
+            if size > limits.max_signature_file_bytes {
+                let max = limits.max_signature_file_bytes;
+                return Err(too_big(&pem, "signature file size", max, size));
+            }
+            names.push((pem, false));
+        }
+        for d in &self.directories {
+            let d = if d.ends_with('/') {
+                d.clone()
+            } else {
+                format!("{d}/")
+            };
+            names.push((d, true));
+        }
+        for f in &self.files {
+            names.push((f.path.clone(), false));
+            crate::verify::check_mode(&f.path, Some(f.mode), f.manifest_mode.then_some(f.mode))
+                .map_err(reject)?;
+        }
+        if names.len() as u64 > limits.max_entries {
+            let n = names.len() as u64;
+            return Err(reject(Error::LimitExceeded {
+                entry: None,
+                what: "number of entries",
+                limit: limits.max_entries,
+                actual: n,
+            }));
+        }
+        let mut layout = LayoutBuilder::default();
+        for (i, (name, is_dir)) in names.iter().enumerate() {
+            check_path(name).map_err(reject)?;
+            layout.push(i, name, *is_dir, &limits).map_err(reject)?;
+        }
+        if signed {
+            layout.signatures().map_err(reject)?;
+        }
+        let list: Vec<(&str, bool)> = names.iter().map(|(n, d)| (n.as_str(), *d)).collect();
+        names_of(&list).map_err(reject)
     }
 
     /// Writes the package to `out` and returns it.
@@ -225,6 +317,8 @@ impl PackageBuilder {
         out: W,
         manifest: &Manifest,
     ) -> Result<W, BuildError> {
+        self.check_entries(true)?;
+        check_manifest(manifest, &self.limits)?;
         self.write_raw(out, &manifest.to_json())
     }
 
@@ -290,6 +384,23 @@ impl PackageBuilder {
         }
         zip.finish().map_err(io_err)
     }
+}
+
+/// The verifier's rules on a manifest this builder signs: it reads back as
+/// itself, within the size limit.
+fn check_manifest(manifest: &Manifest, limits: &Limits) -> Result<(), BuildError> {
+    let json = manifest.to_json();
+    Manifest::parse(&json).map_err(BuildError::WouldReject)?;
+    let max = limits.max_manifest_bytes;
+    if json.len() as u64 > max {
+        return Err(BuildError::WouldReject(Error::LimitExceeded {
+            entry: Some("manifest.json".into()),
+            what: "manifest size",
+            limit: max,
+            actual: json.len() as u64,
+        }));
+    }
+    Ok(())
 }
 
 fn write_all<W: Write + Seek>(zip: &mut ZipWriter<W>, bytes: &[u8]) -> Result<(), BuildError> {

@@ -21,7 +21,8 @@ use serde::Deserialize;
 
 use crate::cert::{Cert, Fingerprint};
 use crate::chain::{AnchorWindow, ChainError, NotAllowed};
-use crate::error::LoadError;
+use crate::error::{Error, LoadError, PackageMismatch};
+use crate::manifest::PackageInfo;
 use crate::signature::Algorithm;
 use crate::trust::{CrlExpiration, TrustStore};
 
@@ -139,6 +140,8 @@ pub struct Policy {
     distrust: Vec<Fingerprint>,
     threshold: usize,
     algorithms: Option<Vec<Algorithm>>,
+    package_name: Option<String>,
+    min_version: Option<semver::Version>,
 }
 
 impl Default for Policy {
@@ -150,6 +153,8 @@ impl Default for Policy {
             distrust: Vec::new(),
             threshold: 1,
             algorithms: None,
+            package_name: None,
+            min_version: None,
         }
     }
 }
@@ -206,6 +211,67 @@ impl Policy {
     pub fn algorithms(mut self, algorithms: Vec<Algorithm>) -> Self {
         self.algorithms = Some(algorithms);
         self
+    }
+
+    /// Accepts only packages named `name` (the manifest's `package.name`,
+    /// compared exactly); another is `package_mismatch`. Refuses a genuine
+    /// package of another product from the same vendor.
+    #[must_use]
+    pub fn expect_name(mut self, name: impl Into<String>) -> Self {
+        self.package_name = Some(name.into());
+        self
+    }
+
+    /// Accepts only package versions at least `minimum` in SemVer 2.0
+    /// precedence (build metadata ignored): a lower one is
+    /// `version_rollback`, one that is not SemVer `package_mismatch`. This is
+    /// the operator's anti-rollback floor.
+    #[must_use]
+    pub fn min_version(mut self, minimum: semver::Version) -> Self {
+        self.min_version = Some(minimum);
+        self
+    }
+
+    /// The package name required, if any.
+    pub fn expected_name(&self) -> Option<&str> {
+        self.package_name.as_deref()
+    }
+
+    /// The minimum package version, if any.
+    pub fn minimum_version(&self) -> Option<&semver::Version> {
+        self.min_version.as_ref()
+    }
+
+    /// The policy's rule on an authenticated package's identity, decided
+    /// here and nowhere else: its name, then its version.
+    pub(crate) fn check_package(&self, package: &PackageInfo) -> Result<(), Error> {
+        if let Some(expected) = &self.package_name {
+            if &package.name != expected {
+                return Err(Error::PackageMismatch(PackageMismatch::Name {
+                    expected: expected.clone(),
+                    found: package.name.clone(),
+                }));
+            }
+        }
+        let Some(minimum) = &self.min_version else {
+            return Ok(());
+        };
+        let version = semver::Version::parse(&package.version).map_err(|problem| {
+            Error::PackageMismatch(PackageMismatch::Version {
+                name: package.name.clone(),
+                version: package.version.clone(),
+                problem: problem.to_string(),
+                minimum: minimum.clone(),
+            })
+        })?;
+        if version.cmp_precedence(minimum) == std::cmp::Ordering::Less {
+            return Err(Error::VersionRollback {
+                name: package.name.clone(),
+                version,
+                minimum: minimum.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// Distinct trusted signers required.
@@ -428,6 +494,26 @@ impl Policy {
             }
             policy = policy.algorithms(list);
         }
+        if let Some(package) = &file.package {
+            if let Some(name) = &package.name {
+                if name.get_ref().is_empty() {
+                    return Err(bad(Some(name.span()), "[package] name is empty".into()));
+                }
+                policy = policy.expect_name(name.get_ref());
+            }
+            if let Some(v) = &package.min_version {
+                let minimum = semver::Version::parse(v.get_ref()).map_err(|e| {
+                    bad(
+                        Some(v.span()),
+                        format!(
+                            "[package] min_version \"{}\" is not a SemVer 2.0 version ({e})",
+                            v.get_ref()
+                        ),
+                    )
+                })?;
+                policy = policy.min_version(minimum);
+            }
+        }
         Ok((policy, store))
     }
 
@@ -573,6 +659,15 @@ struct PolicyFile {
     threshold: Option<toml::Spanned<i64>>,
     eku: Option<toml::Spanned<String>>,
     algorithms: Option<Vec<toml::Spanned<String>>>,
+    package: Option<PackageSpec>,
+}
+
+/// `[package]`: which package the operator expects.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackageSpec {
+    name: Option<toml::Spanned<String>>,
+    min_version: Option<toml::Spanned<String>>,
 }
 
 fn yes() -> bool {

@@ -108,7 +108,7 @@ pub struct PackageId {
 /// The version of the report's JSON shape (`schema_version`), documented in
 /// `docs/REPORT.md` with a JSON Schema in `docs/report.schema.json`. Adding an
 /// optional field keeps it; removing or changing one raises it.
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// One payload file of a verified package, as `--list` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -147,6 +147,43 @@ pub struct Report {
     /// the package verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_list: Option<Vec<FileReport>>,
+    /// SHA-256 of the signed manifest bytes, hex, when the package verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_sha256: Option<String>,
+    /// The manifest's signed metadata (its top-level keys other than
+    /// `format`, `package` and `files`: `requires`, `reboot`, ...), when the
+    /// package verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Where the package was extracted, when it was ([`Report::with_extracted`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extracted_to: Option<String>,
+    /// The comparison of an installed tree with the package, when asked for
+    /// ([`Report::with_tree`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree: Option<TreeReport>,
+}
+
+/// An installed tree compared with a verified package (`--check-tree`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeReport {
+    /// The directory compared.
+    pub dir: String,
+    /// Whether it matches the signed manifest exactly.
+    pub matches: bool,
+    /// Every difference, by path (empty when it matches).
+    pub differences: Vec<TreeDifferenceReport>,
+}
+
+/// One difference between an installed tree and the signed manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeDifferenceReport {
+    /// `missing`, `modified`, `mode_changed` or `extra`.
+    pub kind: &'static str,
+    /// The path in the tree.
+    pub path: String,
+    /// What differs, for people.
+    pub message: String,
 }
 
 impl Report {
@@ -165,6 +202,10 @@ impl Report {
                 bytes: p.bytes(),
                 error: None,
                 file_list: None,
+                manifest_sha256: Some(crate::hex(&p.manifest_sha256())),
+                metadata: Some(p.manifest().metadata().clone()),
+                extracted_to: None,
+                tree: None,
             },
             Err(r) => {
                 let (files, bytes) = r.progress();
@@ -180,6 +221,10 @@ impl Report {
                     bytes,
                     error: Some(Problem::from(r.error())),
                     file_list: None,
+                    manifest_sha256: None,
+                    metadata: None,
+                    extracted_to: None,
+                    tree: None,
                 }
             }
         }
@@ -200,7 +245,59 @@ impl Report {
                 path: None,
             }),
             file_list: None,
+            manifest_sha256: None,
+            metadata: None,
+            extracted_to: None,
+            tree: None,
         }
+    }
+
+    /// Records that the verified package was extracted into `dir`.
+    #[must_use]
+    pub fn with_extracted(mut self, dir: &str) -> Self {
+        self.extracted_to = Some(dir.to_owned());
+        self
+    }
+
+    /// Adds the comparison of the installed tree `dir` with the verified
+    /// package; a mismatch makes the report's outcome `tree_mismatch`
+    /// (`verified` is false: the exit status is 1), and a tree that could
+    /// not be read `io`.
+    #[must_use]
+    pub fn with_tree(mut self, dir: &str, result: &Result<(), crate::TreeError>) -> Self {
+        let differences = match result {
+            Err(crate::TreeError::Mismatch(m)) => m
+                .differences
+                .iter()
+                .map(|d| TreeDifferenceReport {
+                    kind: d.kind(),
+                    path: d.path().to_owned(),
+                    message: d.to_string(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.tree = Some(TreeReport {
+            dir: dir.to_owned(),
+            matches: result.is_ok(),
+            differences,
+        });
+        if let Err(e) = result {
+            self.fail(e.kind(), e.to_string());
+        }
+        self
+    }
+
+    /// Turns a verified report into a failed one: a step after verification
+    /// (extraction, a tree check) failed with `kind`.
+    pub fn fail(&mut self, kind: &'static str, message: String) {
+        self.verified = false;
+        self.file_list = None;
+        self.error = Some(Problem {
+            kind,
+            message,
+            path: None,
+        });
     }
 
     /// Adds every payload file (path, size, SHA-256, mode) of a verified

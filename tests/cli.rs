@@ -11,139 +11,10 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::SystemTime;
 
+use common::cli::*;
 use common::{pki, repo, AT};
 use serde_json::Value;
-
-// ---- running the examples --------------------------------------------------
-
-/// Path of an example binary next to this test's binary
-/// (target/debug/deps/cli-HASH -> target/debug/examples/NAME).
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test binary is in target/<profile>/deps");
-    let bin = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    let built = fs::metadata(&bin)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|_| {
-            panic!(
-                "example binary {} is missing: run `cargo test` (which builds the examples) \
-             or `cargo build --examples` before `cargo test --test cli`",
-                bin.display()
-            )
-        });
-    let newest_source = newest_mtime(&repo().join("src"))
-        .max(newest_mtime(&repo().join(format!("examples/{name}.rs"))));
-    assert!(
-        built >= newest_source,
-        "example binary {} is older than its sources: run `cargo build --examples` \
-         (or the whole `cargo test`)",
-        bin.display()
-    );
-    bin
-}
-
-fn newest_mtime(path: &Path) -> SystemTime {
-    let meta = fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut newest = meta.modified().unwrap();
-    if meta.is_dir() {
-        for entry in fs::read_dir(path).unwrap() {
-            newest = newest.max(newest_mtime(&entry.unwrap().path()));
-        }
-    }
-    newest
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs an example in the repository root (so `testdata/...` paths work).
-fn run(name: &str, args: &[String], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(example(name));
-    cmd.args(args)
-        .current_dir(repo())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{name}: {e}"));
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(input).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    Output {
-        code: out
-            .status
-            .code()
-            .unwrap_or_else(|| panic!("{name} was killed: {:?}", out.status)),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn verify(args: &[String]) -> Output {
-    run("verify", args, None)
-}
-
-fn sign(args: &[String]) -> Output {
-    run("sign", args, None)
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| s.to_string()).collect()
-}
-
-fn p(path: &Path) -> String {
-    path.to_str().expect("UTF-8 path").to_owned()
-}
-
-/// stdout must be exactly one JSON object on one line.
-#[track_caller]
-fn json(out: &Output) -> Value {
-    assert_eq!(
-        out.stdout.lines().count(),
-        1,
-        "expected one line of JSON: {out:?}"
-    );
-    let v: Value = serde_json::from_str(out.stdout.trim_end())
-        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {out:?}"));
-    assert!(v.is_object(), "not a JSON object: {out:?}");
-    v
-}
-
-fn keys(v: &Value) -> Vec<&str> {
-    let mut k: Vec<&str> = v
-        .as_object()
-        .unwrap_or_else(|| panic!("not an object: {v}"))
-        .keys()
-        .map(String::as_str)
-        .collect();
-    k.sort_unstable();
-    k
-}
 
 const DEMO: &str = "testdata/Full-upgrade-package-dten.zip";
 const DEMO_ROOT: &str = "testdata/pki/root-g1.pem";
@@ -220,6 +91,8 @@ fn demo_json_has_the_documented_shape() {
         [
             "bytes",
             "files",
+            "manifest_sha256",
+            "metadata",
             "package",
             "schema_version",
             "signatures",
@@ -227,6 +100,22 @@ fn demo_json_has_the_documented_shape() {
         ],
         "no error key on success: {v:#}"
     );
+    // What was signed: the manifest's exact bytes, as another reader reads them.
+    let mut zip = zip::ZipArchive::new(fs::File::open(repo().join(DEMO)).unwrap()).unwrap();
+    let mut manifest = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("manifest.json").unwrap(), &mut manifest).unwrap();
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(&manifest)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(v["manifest_sha256"], digest.as_str());
+    let mut signed: serde_json::Map<String, Value> = serde_json::from_slice(&manifest).unwrap();
+    for reserved in ["format", "package", "files"] {
+        signed.remove(reserved);
+    }
+    assert!(signed.contains_key("requires") && signed.contains_key("reboot"));
+    assert_eq!(v["metadata"], Value::Object(signed));
     assert_eq!(v["verified"], true);
     assert_eq!(v["package"]["name"], "dten-full-upgrade");
     assert_eq!(v["package"]["version"], "4.2.0");
@@ -1010,7 +899,7 @@ fn sign_failures_exit_2_and_write_nothing() {
                 "OUT",
                 "DIR",
             ],
-            stderr_has: &["\"signer-p256\"", "--signature-name"],
+            stderr_has: &["\"signatures/signer-p256.sig\"", "--signature-name"],
         },
         Case {
             what: "signature names differing only in case",
@@ -1036,7 +925,11 @@ fn sign_failures_exit_2_and_write_nothing() {
                 "OUT",
                 "DIR",
             ],
-            stderr_has: &["\"vendor\"", "\"Vendor\""],
+            stderr_has: &[
+                "\"signatures/vendor.sig\"",
+                "\"signatures/Vendor.sig\"",
+                "--signature-name",
+            ],
         },
         Case {
             what: "an invalid --signature-name",
@@ -1056,7 +949,7 @@ fn sign_failures_exit_2_and_write_nothing() {
                 "OUT",
                 "DIR",
             ],
-            stderr_has: &["\"a/b\""],
+            stderr_has: &["\"signatures/a/b.sig\"", "NAME: [A-Za-z0-9._-]{1,64}"],
         },
         Case {
             what: "a chain file holding a private key",
@@ -1854,6 +1747,34 @@ fn the_json_report_matches_its_schema() {
             "bad policy",
             strings(&["--json", "--trust", "README.md", DEMO]),
         ),
+        (
+            "rollback",
+            [strings(&["--min-version", "9.0.0"]), demo_args(true)].concat(),
+        ),
+        (
+            "another package",
+            [strings(&["--expect-name", "x"]), demo_args(true)].concat(),
+        ),
+        (
+            "extracted",
+            [
+                strings(&["--extract", &p(&tmp.path().join("extracted"))]),
+                demo_args(true),
+            ]
+            .concat(),
+        ),
+        (
+            "tree differs",
+            [strings(&["--check-tree", &p(tmp.path())]), demo_args(true)].concat(),
+        ),
+        (
+            "tree matches",
+            [
+                strings(&["--check-tree", &p(&tmp.path().join("extracted"))]),
+                demo_args(true),
+            ]
+            .concat(),
+        ),
     ];
     for (what, args) in runs {
         let out = verify(&args);
@@ -2219,8 +2140,14 @@ fn hostile_names_in_a_trusted_package_are_shown_escaped() {
     );
 
     // A signature named with format characters is refused, its name quoted.
-    let (key, chain) = common::signer("signer-p256");
-    let bytes = common::build(common::builder(&[]).signer(HOSTILE_SIGNATURE, key, chain));
+    // (PackageBuilder refuses to write it: the raw writer does.)
+    let mut entries = common::raw_package(
+        &[("bin/tool", b"tool", 0o644)],
+        vec![common::RawEntry::file("bin/tool", b"tool")],
+    );
+    entries[1].name = format!("signatures/{HOSTILE_SIGNATURE}.sig").into_bytes();
+    entries[2].name = format!("signatures/{HOSTILE_SIGNATURE}.pem").into_bytes();
+    let bytes = common::RawZip::new(entries).build();
     let (human, v) = verify_hostile(&bytes, "hostile signature name", 1);
     let entry = format!("signatures/{HOSTILE_SIGNATURE}.sig");
     assert_eq!(v["error"]["kind"], "misplaced_entry", "{v}");

@@ -3,6 +3,7 @@
 //! (at least one trusted, none invalid, the threshold met). The manifest's
 //! JSON is parsed only once a trusted signature covers its bytes.
 
+use sha2::Digest;
 use webpki::EndEntityCert;
 
 use crate::cert::{CertInfo, Fingerprint};
@@ -99,11 +100,18 @@ impl Verifier {
                 signatures: yes.into_iter().chain(rest).collect(),
             }));
         }
+        let manifest_sha256 = sha2::Sha256::digest(manifest).into();
         let manifest = Manifest::parse(manifest).map_err(reject)?;
-        Ok(Authenticated {
+        let authenticated = Authenticated {
             manifest,
+            manifest_sha256,
             signatures: outcomes,
-        })
+        };
+        // Which package this is, before any payload is read or written.
+        self.policy
+            .check_package(authenticated.manifest.package())
+            .map_err(|e| authenticated.reject(e, 0, 0))?;
+        Ok(authenticated)
     }
 
     /// Checks one signature pair: its outcome, with why it is not trusted.
@@ -291,6 +299,8 @@ fn count(outcomes: &[SignatureOutcome]) -> Vec<(String, Counted)> {
 /// What authentication established: the parsed manifest and every signature's outcome.
 pub(crate) struct Authenticated {
     pub(crate) manifest: Manifest,
+    /// SHA-256 of the signed manifest bytes.
+    manifest_sha256: [u8; 32],
     signatures: Vec<SignatureOutcome>,
 }
 
@@ -307,6 +317,6 @@ impl Authenticated {
     }
 
     pub(crate) fn into_verified(self, bytes: u64) -> VerifiedPackage {
-        VerifiedPackage::new(self.manifest, self.signatures, bytes)
+        VerifiedPackage::new(self.manifest, self.manifest_sha256, self.signatures, bytes)
     }
 }

@@ -16,6 +16,10 @@ mod seekable;
 mod sink;
 mod verdict;
 
+pub(crate) use layout::LayoutBuilder;
+pub(crate) use listing::check_mode;
+pub(crate) use sink::{EntrySink, Sink};
+
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -140,6 +144,27 @@ impl Verifier {
     /// no longer change; see `docs/FORMAT.md`).
     pub fn verify_reader<R: std::io::Read>(&self, reader: R) -> Result<VerifiedPackage, Rejection> {
         linear::verify(self, Plain(reader), None)
+    }
+
+    /// [`Verifier::verify_file`], handing each payload entry's bytes to
+    /// `sink` as they are read and hashed.
+    pub(crate) fn verify_file_into(
+        &self,
+        file: &File,
+        sink: &dyn Sink,
+    ) -> Result<VerifiedPackage, Rejection> {
+        let len = file.metadata().map_err(|e| Error::io("package", e))?.len();
+        seekable::verify(self, &FileSource { file, len }, Some(sink))
+    }
+
+    /// [`Verifier::verify_reader`], handing each payload entry's bytes to
+    /// `sink` as they stream past.
+    pub(crate) fn verify_reader_into<R: std::io::Read>(
+        &self,
+        reader: R,
+        sink: &dyn Sink,
+    ) -> Result<VerifiedPackage, Rejection> {
+        linear::verify(self, Plain(reader), Some(sink))
     }
 }
 #[cfg(test)]

@@ -24,7 +24,7 @@ use crate::zip::linear::FromStart;
 use super::layout::{misplaced_manifest, Role};
 use super::listing::check_mode;
 use super::pipeline::{self, judge_payload, judge_small, payload_spec, Pipeline};
-use super::sink::{Progress, Sink};
+use super::sink::{Progress, Sink, Tee};
 use super::Verifier;
 
 /// Verifies the package in `src`, feeding verified-as-read payload to `sink`.
@@ -117,7 +117,14 @@ fn fast<S: Source + ?Sized>(
         total,
         done: AtomicU64::new(0),
     });
-    let sink = sink.or(progress.as_ref().map(|p| p as &dyn Sink));
+    let tee;
+    let sink = match (sink, progress.as_ref()) {
+        (Some(s), Some(p)) => {
+            tee = Tee(s, p);
+            Some(&tee as &dyn Sink)
+        }
+        (s, p) => s.or(p.map(|p| p as &dyn Sink)),
+    };
     let (files, bytes) = hash_all(v, src, manifest, &mut work, sink).map_err(|e| p.reject(e))?;
     p.count(files, bytes);
     p.into_verified()

@@ -50,3 +50,27 @@ impl EntrySink for ProgressEntry<'_, '_> {
         Ok(())
     }
 }
+
+/// Two sinks fed the same bytes (extraction with a progress bar).
+pub(crate) struct Tee<'a>(pub(crate) &'a dyn Sink, pub(crate) &'a dyn Sink);
+
+impl Sink for Tee<'_> {
+    fn entry<'s>(&'s self, file: &FileEntry) -> io::Result<Box<dyn EntrySink + 's>> {
+        Ok(Box::new(TeeEntry(self.0.entry(file)?, self.1.entry(file)?)))
+    }
+}
+
+struct TeeEntry<'a>(Box<dyn EntrySink + 'a>, Box<dyn EntrySink + 'a>);
+
+impl EntrySink for TeeEntry<'_> {
+    fn chunk(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.chunk(bytes)?;
+        self.1.chunk(bytes)
+    }
+
+    fn end(self: Box<Self>, verified: bool) -> io::Result<()> {
+        let first = self.0.end(verified);
+        let second = self.1.end(verified);
+        first.and(second)
+    }
+}

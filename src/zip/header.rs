@@ -374,7 +374,8 @@ fn check_flags_and_method(name: &str, flags: u16, method: u16) -> Result<(), Err
     Ok(())
 }
 
-fn check_path(name: &str) -> Result<(), Error> {
+/// The path rules on an entry name, as the error a reader reports.
+pub(crate) fn check_path(name: &str) -> Result<(), Error> {
     path::check_entry(name).map_err(|problem| Error::UnsafePath {
         path: name.to_owned(),
         problem,

@@ -200,44 +200,54 @@ pub(crate) fn zip64_agrees(end: &EndRecord, z: &Zip64EndRecord) -> Result<(), Er
 /// Names are unique even ignoring case and Unicode form, and no name is both
 /// a file and a directory (also where a file stands in another's path).
 pub(crate) fn names(entries: &[Entry]) -> Result<(), Error> {
+    let list: Vec<(&str, bool)> = entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.is_dir))
+        .collect();
+    names_of(&list)
+}
+
+/// [`names`] over entry names and whether each is a directory (its name
+/// ending in `/`): the one rule, for the readers and for the package writer.
+pub(crate) fn names_of(entries: &[(&str, bool)]) -> Result<(), Error> {
     // Each name folded once (without a directory's trailing slash); folding works
     // segment by segment, so a parent's key is a prefix of its child's.
     let folded: Vec<String> = entries
         .iter()
-        .map(|e| path::fold(e.name.strip_suffix('/').unwrap_or(&e.name)))
+        .map(|(name, _)| path::fold(name.strip_suffix('/').unwrap_or(name)))
         .collect();
     // Folded name -> (index, is_dir).
     let mut seen: HashMap<&str, (usize, bool)> = HashMap::with_capacity(entries.len());
-    for (i, (e, key)) in entries.iter().zip(&folded).enumerate() {
+    for (i, ((name, is_dir), key)) in entries.iter().zip(&folded).enumerate() {
         if let Some(&(j, other_dir)) = seen.get(key.as_str()) {
-            let bare = e.name.strip_suffix('/').unwrap_or(&e.name);
-            let other = entries.get(j).map(|o| o.name.clone()).unwrap_or_default();
-            let defect = if other_dir != e.is_dir {
+            let bare = name.strip_suffix('/').unwrap_or(name);
+            let other = entries.get(j).map(|o| o.0.to_owned()).unwrap_or_default();
+            let defect = if other_dir != *is_dir {
                 D::FileDirConflict(bare.to_owned())
             } else {
                 D::DuplicateName {
-                    case_only: other != e.name,
+                    case_only: other != *name,
                     other,
                 }
             };
-            return Err(Error::ambiguous(Some(&e.name), defect));
+            return Err(Error::ambiguous(Some(name), defect));
         }
-        seen.insert(key, (i, e.is_dir));
+        seen.insert(key, (i, *is_dir));
     }
     // No file may stand where another entry needs a directory: in sorted order,
     // the key right after "file/" would start with it. (Checking each name's
     // parents instead would cost the square of the name's length.)
     let mut sorted: Vec<(&str, usize)> = folded.iter().map(String::as_str).zip(0..).collect();
     sorted.sort_unstable();
-    for (i, e) in entries.iter().enumerate().filter(|(_, e)| !e.is_dir) {
+    for (i, (name, _)) in entries.iter().enumerate().filter(|(_, (_, d))| !*d) {
         let Some(key) = folded.get(i) else { continue };
         let dir = format!("{key}/");
         let at = sorted.partition_point(|(k, _)| *k < dir.as_str());
         if let Some(&(_, j)) = sorted.get(at).filter(|(k, _)| k.starts_with(&dir)) {
-            let child = entries.get(j).map(|o| o.name.clone()).unwrap_or_default();
+            let child = entries.get(j).map(|o| o.0.to_owned()).unwrap_or_default();
             return Err(Error::ambiguous(
                 Some(&child),
-                D::FileDirConflict(e.name.clone()),
+                D::FileDirConflict((*name).to_owned()),
             ));
         }
     }

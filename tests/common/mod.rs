@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod cli;
 
 use std::path::{Path, PathBuf};
 
@@ -670,4 +671,133 @@ pub fn cert_pem(der: &[u8]) -> String {
     }
     out.push_str("-----END CERTIFICATE-----\n");
     out
+}
+
+// ---- extraction ------------------------------------------------------------------
+
+/// One node of an extracted tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    File {
+        mode: u32,
+        content: Vec<u8>,
+    },
+    Dir {
+        mode: u32,
+    },
+    /// A symbolic link (its target) or anything else.
+    Other(String),
+}
+
+/// Everything below `dir`, by relative path, without following links.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Node> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let mode = meta.permissions().mode() & 0o7777;
+            let node = if meta.file_type().is_symlink() {
+                Node::Other(format!(
+                    "-> {}",
+                    std::fs::read_link(&path).unwrap().display()
+                ))
+            } else if meta.is_dir() {
+                pending.push(path.clone());
+                Node::Dir { mode }
+            } else if meta.is_file() {
+                Node::File {
+                    mode,
+                    content: std::fs::read(&path).unwrap(),
+                }
+            } else {
+                Node::Other("special".into())
+            };
+            out.insert(rel, node);
+        }
+    }
+    out
+}
+
+/// The tree a verified package's extraction must produce: its files with
+/// their installed modes, the directories they need (0755), nothing else.
+pub fn expected_tree(
+    files: &[(&str, &[u8], Option<u32>)],
+    options: pkgverify::InstallOptions,
+) -> std::collections::BTreeMap<String, Node> {
+    let mut out = std::collections::BTreeMap::new();
+    for (path, content, mode) in files {
+        let entry = pkgverify::FileEntry {
+            path: path.to_string(),
+            size: content.len() as u64,
+            sha256: [0; 32],
+            mode: *mode,
+        };
+        out.insert(
+            path.to_string(),
+            Node::File {
+                mode: options.mode_of(&entry),
+                content: content.to_vec(),
+            },
+        );
+        let mut at = *path;
+        while let Some((up, _)) = at.rsplit_once('/') {
+            out.insert(up.to_string(), Node::Dir { mode: 0o755 });
+            at = up;
+        }
+    }
+    out
+}
+
+/// The outcome of one extraction: the tree, or the error's kind and message.
+pub type Extracted = Result<std::collections::BTreeMap<String, Node>, (String, String)>;
+
+/// Extracts `bytes` with `v` from a file and from a stream, each into a new
+/// directory of an empty parent; asserts both agree, and that a failure
+/// leaves the parent empty (no directory, no staging directory).
+#[track_caller]
+pub fn extract_both(v: &Verifier, bytes: &[u8], options: pkgverify::InstallOptions) -> Extracted {
+    let parent = tempfile::tempdir().unwrap();
+    let package = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(package.path(), bytes).unwrap();
+    let outcome = |r: Result<VerifiedPackage, pkgverify::ExtractError>, dir: &Path| match r {
+        Ok(_) => {
+            let tree = snapshot(dir);
+            std::fs::remove_dir_all(dir).unwrap();
+            Ok(tree)
+        }
+        Err(e) => Err((e.kind().to_string(), e.to_string())),
+    };
+    let dir = parent.path().join("out");
+    let file = outcome(v.extract_path(package.path(), &dir, options), &dir);
+    assert_eq!(
+        left_in(parent.path()),
+        Vec::<String>::new(),
+        "file: {file:?}"
+    );
+    let stream = outcome(v.extract_reader(bytes, &dir, options), &dir);
+    assert_eq!(
+        left_in(parent.path()),
+        Vec::<String>::new(),
+        "stream: {stream:?}"
+    );
+    assert_eq!(file, stream, "file and stream extractions disagree");
+    file
+}
+
+/// The names in `dir`.
+pub fn left_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }

@@ -1,0 +1,141 @@
+//! Running the example binaries as processes, for the tests of their
+//! command lines (tests/cli.rs, tests/install_cli.rs).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use super::repo;
+
+// ---- running the examples --------------------------------------------------
+
+/// Path of an example binary next to this test's binary
+/// (target/debug/deps/cli-HASH -> target/debug/examples/NAME).
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary is in target/<profile>/deps");
+    let bin = dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let built = fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "example binary {} is missing: run `cargo test` (which builds the examples) \
+             or `cargo build --examples` before `cargo test --test cli`",
+                bin.display()
+            )
+        });
+    let newest_source = newest_mtime(&repo().join("src"))
+        .max(newest_mtime(&repo().join(format!("examples/{name}.rs"))));
+    assert!(
+        built >= newest_source,
+        "example binary {} is older than its sources: run `cargo build --examples` \
+         (or the whole `cargo test`)",
+        bin.display()
+    );
+    bin
+}
+
+fn newest_mtime(path: &Path) -> SystemTime {
+    let meta = fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut newest = meta.modified().unwrap();
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).unwrap() {
+            newest = newest.max(newest_mtime(&entry.unwrap().path()));
+        }
+    }
+    newest
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs an example in the repository root (so `testdata/...` paths work).
+pub fn run(name: &str, args: &[String], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(example(name));
+    cmd.args(args)
+        .current_dir(repo())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{name}: {e}"));
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(input).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    Output {
+        code: out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("{name} was killed: {:?}", out.status)),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+pub fn verify(args: &[String]) -> Output {
+    run("verify", args, None)
+}
+
+pub fn sign(args: &[String]) -> Output {
+    run("sign", args, None)
+}
+
+pub fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn p(path: &Path) -> String {
+    path.to_str().expect("UTF-8 path").to_owned()
+}
+
+/// stdout must be exactly one JSON object on one line.
+#[track_caller]
+pub fn json(out: &Output) -> Value {
+    assert_eq!(
+        out.stdout.lines().count(),
+        1,
+        "expected one line of JSON: {out:?}"
+    );
+    let v: Value = serde_json::from_str(out.stdout.trim_end())
+        .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {out:?}"));
+    assert!(v.is_object(), "not a JSON object: {out:?}");
+    v
+}
+
+pub fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
