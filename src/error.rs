@@ -677,6 +677,14 @@ pub enum BuildError {
     /// The crypto library refused to sign (kind `signing_failed`).
     #[error("signer \"{0}\" failed to sign")]
     Sign(String),
+    /// The timestamper failed for a signature (kind `timestamp_failed`).
+    #[error("signature \"{signature}\" could not be timestamped: {why}")]
+    Timestamp {
+        /// The signature's name.
+        signature: String,
+        /// The timestamper's words.
+        why: String,
+    },
 }
 
 impl BuildError {
@@ -688,6 +696,7 @@ impl BuildError {
             Self::WouldReject(e) => e.kind(),
             Self::Read { .. } | Self::Write(_) => "io",
             Self::Sign(_) => "signing_failed",
+            Self::Timestamp { .. } => "timestamp_failed",
         }
     }
 }

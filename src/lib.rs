@@ -123,8 +123,8 @@ pub use outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage}
 pub use pack::{Compression, PackageBuilder};
 pub use policy::{PackageIntermediates, Policy, SignerRule};
 pub use report::{
-    CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TreeDifferenceReport,
-    TreeReport, REPORT_SCHEMA_VERSION,
+    CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TimestampReport,
+    TreeDifferenceReport, TreeReport, REPORT_SCHEMA_VERSION,
 };
 pub use revocation::{CrlProblem, RevocationUnknown};
 pub use rustls_pki_types::UnixTime;
