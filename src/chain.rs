@@ -621,7 +621,7 @@ impl fmt::Display for ChainError {
                 ..
             } => write!(
                 f,
-                "certificate \"{certificate}\" expired at {} (verification time {})",
+                "certificate \"{certificate}\" expired at {} (judged at {}: the verification time, or a trusted timestamp's)",
                 format_unix(*not_after),
                 format_unix(*at)
             ),
@@ -632,7 +632,7 @@ impl fmt::Display for ChainError {
                 ..
             } => write!(
                 f,
-                "certificate \"{certificate}\" is not valid before {} (verification time {})",
+                "certificate \"{certificate}\" is not valid before {} (judged at {}: the verification time, or a trusted timestamp's)",
                 format_unix(*not_before),
                 format_unix(*at)
             ),
@@ -721,13 +721,13 @@ impl fmt::Display for NoPath {
                 match (window.not_before, window.not_after) {
                     (Some(b), _) if *at < b => write!(
                         f,
-                        "the path reaches trust anchor {who}, but trust in it begins at {} (the trust policy's not_before); the verification time is {}",
+                        "the path reaches trust anchor {who}, but trust in it begins at {} (the trust policy's not_before); the time judged is {} (the verification time, or a trusted timestamp's)",
                         format_unix(b),
                         format_unix(*at)
                     ),
                     (_, Some(a)) => write!(
                         f,
-                        "the path reaches trust anchor {who}, but trust in it ended at {} (the trust policy's not_after, the rotation deadline); the verification time is {}",
+                        "the path reaches trust anchor {who}, but trust in it ended at {} (the trust policy's not_after, the rotation deadline); the time judged is {} (the verification time, or a trusted timestamp's)",
                         format_unix(a),
                         format_unix(*at)
                     ),
