@@ -47,7 +47,7 @@ fn main() -> Result<()> {
         "Example TSA 2026",
         0x7002,
         tsa::rsa_key(2048),
-        &root,
+        &root.issuer(),
         tsa::TsaEku::Exact,
         (2025, 2095),
         false,
@@ -60,12 +60,19 @@ fn main() -> Result<()> {
     let work = std::env::temp_dir().join(format!("gen-tsa-{}", std::process::id()));
     let authority = tsa::Tsa::new(&work, &leaf.cert_pem, &leaf.key_pem);
     for (file, at) in [
-        ("Full-upgrade-package-dten-timestamped.zip", "2026-10-01 00:00:00"),
-        ("Full-upgrade-package-dten-timestamped-late.zip", "2027-05-01 00:00:00"),
+        (
+            "Full-upgrade-package-dten-timestamped.zip",
+            "2026-10-01 00:00:00",
+        ),
+        (
+            "Full-upgrade-package-dten-timestamped-late.zip",
+            "2027-05-01 00:00:00",
+        ),
     ] {
         let key = SigningKey::from_pkcs8_pem(&fs::read(pki.join("signer-p256.key"))?)?;
         let chain = fs::read(pki.join("signer-p256-chain.pem"))?;
-        let demo: serde_json::Value = serde_json::from_slice(&fs::read(out.join("demo-metadata.json"))?)?;
+        let demo: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("demo-metadata.json"))?)?;
         let mut b = PackageBuilder::new("dten-full-upgrade", "4.2.0")
             .created("2026-09-01T00:00:00Z")
             .compression(Compression::Deflated);
@@ -73,7 +80,8 @@ fn main() -> Result<()> {
             b = b.metadata(k, v.clone());
         }
         // The demo's payload, read back from the committed demo package.
-        let mut zip = zip::ZipArchive::new(fs::File::open(out.join("Full-upgrade-package-dten.zip"))?)?;
+        let mut zip =
+            zip::ZipArchive::new(fs::File::open(out.join("Full-upgrade-package-dten.zip"))?)?;
         let manifest: serde_json::Value = {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut zip.by_name("manifest.json")?, &mut text)?;
@@ -97,7 +105,11 @@ fn main() -> Result<()> {
             .write(Cursor::new(Vec::new()))?
             .into_inner();
         fs::write(out.join(file), &bytes)?;
-        println!("wrote {} ({} bytes, timestamped {at} UTC)", out.join(file).display(), bytes.len());
+        println!(
+            "wrote {} ({} bytes, timestamped {at} UTC)",
+            out.join(file).display(),
+            bytes.len()
+        );
     }
     let _ = fs::remove_dir_all(&work);
     Ok(())

@@ -241,7 +241,11 @@ fn run(args: &Args) -> Result<String, Failure> {
     temp.as_file()
         .sync_all()
         .map_err(|e| Failure(format!("cannot write the package: {e}")))?;
-    let files_per_signature = if args.timestamp_command.is_some() { 3 } else { 2 };
+    let files_per_signature = if args.timestamp_command.is_some() {
+        3
+    } else {
+        2
+    };
     check_written(temp.path(), &manifest, files_per_signature * names.len())?;
     temp.persist(&args.out).map_err(|e| {
         Failure(format!(
@@ -649,11 +653,7 @@ fn check_out(out: &Path, dir: &Path) -> Result<PathBuf, Failure> {
 
 /// Reads the written package back: every payload entry must hold what the
 /// manifest says (a file changed while it was packaged would not).
-fn check_written(
-    path: &Path,
-    manifest: &Manifest,
-    signature_files: usize,
-) -> Result<(), Failure> {
+fn check_written(path: &Path, manifest: &Manifest, signature_files: usize) -> Result<(), Failure> {
     let broken = |e: &dyn fmt::Display| Failure(format!("the written package is unreadable: {e}"));
     let file = File::open(path).map_err(|e| broken(&e))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| broken(&e))?;

@@ -445,7 +445,9 @@ pub enum TokenProblem {
     #[error("its signature does not verify with the TSA certificate's key")]
     DoesNotVerify,
     /// Its messageImprint is not the digest of the `.sig`'s bytes.
-    #[error("its message imprint is not the {0} of the signature's bytes: it timestamps something else")]
+    #[error(
+        "its message imprint is not the {0} of the signature's bytes: it timestamps something else"
+    )]
     ImprintMismatch(&'static str),
     /// More certificates, or larger ones, than the limits allow.
     #[error("it carries more or larger certificates than the limits allow ({0})")]

@@ -439,7 +439,10 @@ impl Policy {
                     })?;
             }
         }
-        for (list, store) in [(&file.intermediates, &mut *trust), (&file.tsa_intermediates, &mut tsa)] {
+        for (list, store) in [
+            (&file.intermediates, &mut *trust),
+            (&file.tsa_intermediates, &mut tsa),
+        ] {
             for i in list {
                 let bytes = read(i)?;
                 store.add_intermediates(&bytes, &path_of(i).display().to_string())?;

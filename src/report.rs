@@ -387,9 +387,9 @@ const VERIFICATION_TIME: &str = "verification_time";
 
 /// `timestamp` if a trusted signature was judged at its timestamp's time.
 fn time_source(signatures: &[SignatureOutcome]) -> &'static str {
-    let stamped = signatures.iter().any(|s| {
-        s.status == crate::outcome::SignatureStatus::Trusted && s.judged_at_timestamp()
-    });
+    let stamped = signatures
+        .iter()
+        .any(|s| s.status == crate::outcome::SignatureStatus::Trusted && s.judged_at_timestamp());
     if stamped {
         "timestamp"
     } else {

@@ -167,9 +167,10 @@ pub(crate) fn check(
         ));
         return Ok(stamp);
     };
-    let verified = algorithms
-        .iter()
-        .any(|alg| ee.verify_signature(*alg, &t.signed_attributes, t.signature).is_ok());
+    let verified = algorithms.iter().any(|alg| {
+        ee.verify_signature(*alg, &t.signed_attributes, t.signature)
+            .is_ok()
+    });
     if !verified {
         return Err(TokenProblem::DoesNotVerify);
     }
@@ -211,8 +212,16 @@ fn trust(
             None => "no extended key usage".to_owned(),
             Some(list) => format!(
                 "a{} extended key usage of {}",
-                if cert.eku_critical { " critical" } else { " non-critical" },
-                if list.is_empty() { "nothing".to_owned() } else { list.join(", ") }
+                if cert.eku_critical {
+                    " critical"
+                } else {
+                    " non-critical"
+                },
+                if list.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    list.join(", ")
+                }
             ),
         };
         return Err(TimestampProblem::KeyUsage {

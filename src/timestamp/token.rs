@@ -353,10 +353,14 @@ fn read_tst_info(der: &[u8]) -> Result<TstInfo<'_>, TokenProblem> {
         Some(d) => d,
         None => return Err(TokenProblem::UnknownDigest(alg)),
     };
-    let hashed = mi.universal(Tag::OctetString, "messageImprint.hashedMessage")?.data;
+    let hashed = mi
+        .universal(Tag::OctetString, "messageImprint.hashedMessage")?
+        .data;
     mi.end("messageImprint")?;
     if hashed.len() != imprint_digest.len() {
-        return Err(TokenProblem::Malformed("messageImprint.hashedMessage length"));
+        return Err(TokenProblem::Malformed(
+            "messageImprint.hashedMessage length",
+        ));
     }
     let serial = t.universal(Tag::Integer, "TSTInfo.serialNumber")?.data;
     let time = t.universal(Tag::GeneralizedTime, "TSTInfo.genTime")?;
@@ -426,9 +430,12 @@ fn generalized_time(text: &[u8]) -> Option<(u64, u32)> {
     }
     let n = |range: std::ops::Range<usize>| whole.get(range)?.parse::<u32>().ok();
     let month = time::Month::try_from(u8::try_from(n(4..6)?).ok()?).ok()?;
-    let date =
-        time::Date::from_calendar_date(i32::try_from(n(0..4)?).ok()?, month, u8::try_from(n(6..8)?).ok()?)
-            .ok()?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(n(0..4)?).ok()?,
+        month,
+        u8::try_from(n(6..8)?).ok()?,
+    )
+    .ok()?;
     let t = time::Time::from_hms(
         u8::try_from(n(8..10)?).ok()?,
         u8::try_from(n(10..12)?).ok()?,
@@ -536,7 +543,10 @@ impl<'a> Reader<'a> {
 
     /// An AlgorithmIdentifier: its OID, and its parameters' DER if any
     /// (an explicit NULL counts as none).
-    fn algorithm(&mut self, what: &'static str) -> Result<(String, Option<&'a [u8]>), TokenProblem> {
+    fn algorithm(
+        &mut self,
+        what: &'static str,
+    ) -> Result<(String, Option<&'a [u8]>), TokenProblem> {
         let seq = self.sequence(what)?;
         let mut r = Reader::new(seq.data);
         let oid = r.oid(what)?;
@@ -577,7 +587,13 @@ mod tests {
 
     #[test]
     fn garbage_is_malformed_not_a_panic() {
-        for bytes in [&b""[..], b"\x30", b"\x30\x80\x00\x00", b"\x30\x03\x06\x01\x00", b"\xff\xff"] {
+        for bytes in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x80\x00\x00",
+            b"\x30\x03\x06\x01\x00",
+            b"\xff\xff",
+        ] {
             assert!(read(bytes).is_err());
         }
     }

@@ -269,7 +269,11 @@ impl Verifier {
                     options.crl_time = Some(self.time);
                     let (low, high) = t.window();
                     o.judged_at = t.time;
-                    if low == high { vec![low] } else { vec![low, high] }
+                    if low == high {
+                        vec![low]
+                    } else {
+                        vec![low, high]
+                    }
                 }
                 None => vec![self.time],
             };

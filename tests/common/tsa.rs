@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, CustomExtension, DistinguishedName,
-    DnType, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, SerialNumber,
+    date_time_ymd, BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType,
+    IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, SerialNumber,
 };
 
 /// id-kp-timeStamping and id-kp-codeSigning, DER OID contents.
@@ -103,7 +103,7 @@ pub fn tsa_cert(
     cn: &str,
     serial: u64,
     key: KeyPair,
-    issuer: &Made,
+    issuer: &Issuer<'_, impl rcgen::SigningKey>,
     eku: TsaEku,
     years: (i32, i32),
     ca: bool,
@@ -115,7 +115,10 @@ pub fn tsa_cert(
         IsCa::ExplicitNoCa
     };
     p.key_usages = if ca {
-        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature]
+        vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ]
     } else {
         vec![KeyUsagePurpose::DigitalSignature]
     };
@@ -137,7 +140,7 @@ pub fn tsa_cert(
         ext.set_criticality(eku != TsaEku::NonCritical);
         p.custom_extensions.push(ext);
     }
-    let cert = p.signed_by(&key, &issuer.issuer()).unwrap();
+    let cert = p.signed_by(&key, issuer).unwrap();
     Made {
         cert_pem: cert.pem(),
         key_pem: key.serialize_pem(),
@@ -246,7 +249,10 @@ impl Tsa {
             .arg(&query)
             .args(["-token_out", "-out"])
             .arg(&token);
-        run(reply, "faketime openssl ts -reply (faketime is needed: the CI installs it)");
+        run(
+            reply,
+            "faketime openssl ts -reply (faketime is needed: the CI installs it)",
+        );
         std::fs::read(&token).unwrap()
     }
 }
@@ -289,6 +295,8 @@ pub fn openssl_verifies(
     if let Some(u) = untrusted {
         cmd.arg("-untrusted").arg(u);
     }
-    let out = cmd.output().expect("openssl is needed (the CI installs it)");
+    let out = cmd
+        .output()
+        .expect("openssl is needed (the CI installs it)");
     out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verification: OK")
 }
