@@ -17,6 +17,9 @@ use pkgverify::{
 use rcgen::KeyPair;
 use rustls_pki_types::pem::PemObject;
 
+/// Makes a token over a signature's bytes.
+type TokenFn = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+
 /// The fixture: the committed test TSA and its root, and a scratch directory.
 struct Fixture {
     dir: tempfile::TempDir,
@@ -270,7 +273,7 @@ fn the_matrix_against_openssl() {
         );
         (key.serialize_der(), chain.into_bytes())
     };
-    let short_signed = |token: Box<dyn Fn(&[u8]) -> Vec<u8>>| {
+    let short_signed = |token: TokenFn| {
         let key = SigningKey::from_pkcs8_der(&short.0).unwrap();
         stamped_by(key, short.1.clone(), token)
     };

@@ -201,7 +201,7 @@ impl Tsa {
         }
     }
 
-    fn config(&self, r: &Request<'_>) -> PathBuf {
+    pub fn config(&self, r: &Request<'_>) -> PathBuf {
         let accuracy = if r.accuracy.is_empty() {
             String::new()
         } else {
