@@ -843,3 +843,179 @@ fn the_rotation_demo() {
         }
     }
 }
+
+/// A second, independent TSA client: `jarsigner -tsa` against a loopback
+/// RFC 3161 server (Python's http.server around `openssl ts -reply`, on
+/// 127.0.0.1). The token it embeds in the JAR's signature block (an unsigned
+/// attribute, id-aa-timeStampToken, over the SignerInfo's signature value)
+/// must pass pkgverify's token checker against the same TSA root, and
+/// openssl's.
+#[test]
+fn a_jarsigner_token_verifies() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let f = fixture();
+    let dir = f.dir.path();
+    let config = f.tsa.config(&Request::default());
+    let server = r#"
+import http.server, subprocess, sys, tempfile, os
+config = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers['Content-Length']))
+        with tempfile.TemporaryDirectory() as d:
+            q = os.path.join(d, 'q.tsq'); r = os.path.join(d, 'r.tsr')
+            open(q, 'wb').write(body)
+            subprocess.run(['openssl', 'ts', '-reply', '-config', config, '-queryfile', q, '-out', r],
+                           check=True, capture_output=True)
+            data = open(r, 'rb').read()
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/timestamp-reply')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+    let mut tsa = Command::new("python3")
+        .arg("-c")
+        .arg(server)
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for the loopback TSA (the CI installs it)");
+    let mut port = String::new();
+    BufReader::new(tsa.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let port = port.trim().to_owned();
+
+    let run = |cmd: &mut Command, what: &str| {
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("{what}: {e} (a JDK is needed: the CI installs it)"));
+        assert!(
+            out.status.success(),
+            "{what}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let keystore = dir.join("ks.p12");
+    run(
+        Command::new("keytool")
+            .args(["-genkeypair", "-keystore"])
+            .arg(&keystore)
+            .args([
+                "-storetype",
+                "pkcs12",
+                "-storepass",
+                "changeit",
+                "-alias",
+                "jar",
+                "-keyalg",
+                "EC",
+                "-dname",
+                "CN=jarsigner test",
+                "-validity",
+                "3650",
+            ]),
+        "keytool",
+    );
+    let jar = dir.join("test.jar");
+    std::fs::write(dir.join("hello.txt"), b"hello").unwrap();
+    run(
+        Command::new("zip")
+            .arg("-q")
+            .arg(&jar)
+            .arg("hello.txt")
+            .current_dir(dir),
+        "zip",
+    );
+    let mut jarsigner = Command::new("jarsigner");
+    jarsigner
+        .arg("-keystore")
+        .arg(&keystore)
+        .args(["-storepass", "changeit", "-tsa"])
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .arg(&jar)
+        .arg("jar");
+    let signed = jarsigner.output();
+    let _ = tsa.kill();
+    let _ = tsa.wait();
+    let signed = signed.expect("jarsigner (a JDK is needed: the CI installs it)");
+    assert!(
+        signed.status.success(),
+        "jarsigner -tsa: {}{}",
+        String::from_utf8_lossy(&signed.stdout),
+        String::from_utf8_lossy(&signed.stderr)
+    );
+
+    // The signature block and, in it, the token and what it timestamps.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&jar).unwrap()).unwrap();
+    let name = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.starts_with("META-INF/") && (n.ends_with(".EC") || n.ends_with(".RSA")))
+        .expect("a signature block")
+        .into_owned();
+    let mut block = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name(&name).unwrap(), &mut block).unwrap();
+    let mut tree = Tlv::from_der(&block);
+    let si = tk::signer_infos(&mut tree).children()[0].clone();
+    let mut si = si;
+    let children = si.children().clone();
+    let signature = children
+        .iter()
+        .rev()
+        .find(|c| c.tag == 0x04)
+        .expect("the SignerInfo's signature")
+        .bytes()
+        .to_vec();
+    let mut unsigned = children
+        .iter()
+        .find(|c| c.tag == 0xa1)
+        .expect("unsigned attributes: jarsigner did not timestamp")
+        .clone();
+    const TIME_STAMP_TOKEN: &[u8] = &[
+        0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e,
+    ];
+    let token = unsigned
+        .children()
+        .iter()
+        .find(|a| attribute_is(a, TIME_STAMP_TOKEN))
+        .expect("id-aa-timeStampToken")
+        .clone()
+        .at(&[1, 0])
+        .encode();
+
+    let now = pkgverify::UnixTime::now();
+    let stamp = pkgverify::Timestamp::check(&token, &signature, &tsa_store(&["tsa-root"]), now)
+        .unwrap_or_else(|p| panic!("jarsigner's token is not sound: {p}"));
+    assert_eq!(
+        stamp.status,
+        TimestampStatus::Trusted,
+        "{:?}",
+        stamp.problem
+    );
+    assert!(openssl_verifies(
+        dir,
+        &token,
+        &signature,
+        &f.root_pem,
+        None,
+        now.as_secs()
+    ));
+    // Over other bytes it is tampering, for both.
+    assert!(pkgverify::Timestamp::check(&token, b"other", &tsa_store(&["tsa-root"]), now).is_err());
+    assert!(!openssl_verifies(
+        dir,
+        &token,
+        b"other",
+        &f.root_pem,
+        None,
+        now.as_secs()
+    ));
+}

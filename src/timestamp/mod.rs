@@ -82,6 +82,25 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Checks a DER RFC 3161 TimeStampToken `token` over `data` (the bytes
+    /// whose digest it must carry: a package's `.sig`, or any other
+    /// client's signature value) against the time-stamping authorities of
+    /// `tsa` at verification time `now`, as a package's `.tst` is checked.
+    ///
+    /// # Errors
+    /// The [`TokenProblem`] of a token that is not sound; a sound token that
+    /// is not trusted is `Ok`, with its problem.
+    pub fn check(
+        token: &[u8],
+        data: &[u8],
+        tsa: &TrustStore,
+        now: UnixTime,
+    ) -> Result<Self, TokenProblem> {
+        check(&Work::new(), token, data, tsa, now, &Limits::default())
+    }
+}
+
 /// Checks the token `der` over `signature` (the `.sig`'s exact bytes):
 /// `Err` if it is not sound; else the timestamp, trusted or not, by `tsa`
 /// at `now`.
