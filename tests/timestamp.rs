@@ -1019,3 +1019,33 @@ s.serve_forever()
         now.as_secs()
     ));
 }
+
+/// CRL freshness is judged at the verification time, not the timestamp's:
+/// a CRL that was current at the timestamp but is stale now leaves the
+/// signer's status unknown.
+#[test]
+fn crl_freshness_is_judged_now() {
+    let f = fixture();
+    let t = f.tsa.clone();
+    let bytes = stamped(move |s| t.token(s, &req("2026-10-01 00:00:00")));
+    let mut trust = trust_g2();
+    let crl = signing_ca_g2_crl((2026, 1, 1), (2027, 1, 1), 7);
+    trust.add_crls(crl.as_bytes(), "stale.crl").unwrap();
+    let v =
+        verifier(trust).with_policy(Policy::new().timestamp_authorities(tsa_store(&["tsa-root"])));
+    let r = assert_kind(v.verify_both(&bytes), "untrusted_signer");
+    assert!(
+        matches!(
+            cause(&r),
+            pkgverify::ChainError::RevocationUnknown {
+                why: pkgverify::RevocationUnknown::Expired { .. },
+                ..
+            }
+        ),
+        "{r}"
+    );
+    assert!(
+        r.signatures()[0].judged_at_timestamp(),
+        "judged at the timestamp's time"
+    );
+}
