@@ -29,6 +29,13 @@
 //!   top-level manifest metadata (`requires`, `reboot`, ...); `format`,
 //!   `package` and `files` are refused.
 //! - `--created`: `package.created`, RFC 3339. `--stored`: no compression.
+//! - `--timestamp-command CMD`: timestamps each signature with an RFC 3161
+//!   TSA. `sh -c CMD` gets the signature's bytes on stdin and prints the DER
+//!   TimeStampToken on stdout, e.g. with an offline `openssl ts` TSA:
+//!   `openssl ts -query -data /dev/stdin -sha256 -cert | openssl ts -reply
+//!   -queryfile /dev/stdin -config tsa.cnf -token_out -out /dev/stdout`, or
+//!   with `curl --data-binary @- -H 'Content-Type: application/timestamp-query'`
+//!   to a TSA's URL and `openssl ts -reply -in /dev/stdin -token_out`.
 //!
 //! The package is written to a temporary file next to OUT, read back and
 //! checked against the manifest, and only then renamed to OUT: a failure never
@@ -93,6 +100,11 @@ struct Args {
     /// Store payload files uncompressed.
     #[arg(long)]
     stored: bool,
+    /// Timestamp each signature: run `sh -c CMD` with the signature's bytes
+    /// on stdin; it must print a DER RFC 3161 TimeStampToken over them on
+    /// stdout (written as signatures/NAME.tst).
+    #[arg(long = "timestamp-command", value_name = "CMD")]
+    timestamp_command: Option<String>,
     /// Where to write the package.
     #[arg(long, value_name = "OUT.zip")]
     out: PathBuf,
@@ -197,6 +209,10 @@ fn run(args: &Args) -> Result<String, Failure> {
     if args.stored {
         builder = builder.compression(Compression::Stored);
     }
+    if let Some(command) = &args.timestamp_command {
+        let command = command.clone();
+        builder = builder.timestamper(move |_, signature| run_timestamper(&command, signature));
+    }
     let names: Vec<String> = signers.iter().map(|s| s.name.clone()).collect();
     for s in signers {
         builder = builder.signer(&s.name, s.key, s.chain_pem);
@@ -225,7 +241,12 @@ fn run(args: &Args) -> Result<String, Failure> {
     temp.as_file()
         .sync_all()
         .map_err(|e| Failure(format!("cannot write the package: {e}")))?;
-    check_written(temp.path(), &manifest, names.len())?;
+    let files_per_signature = if args.timestamp_command.is_some() {
+        3
+    } else {
+        2
+    };
+    check_written(temp.path(), &manifest, files_per_signature * names.len())?;
     temp.persist(&args.out).map_err(|e| {
         Failure(format!(
             "cannot write {:?}: {}",
@@ -247,6 +268,36 @@ fn run(args: &Args) -> Result<String, Failure> {
         plural(names.len()),
         names.join(", ")
     ))
+}
+
+/// Runs the timestamp command with `signature` on stdin; its stdout is the token.
+fn run_timestamper(command: &str, signature: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run --timestamp-command: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(signature)
+            .map_err(|e| format!("--timestamp-command did not read the signature: {e}"))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("--timestamp-command: {e}"))?;
+    if !out.status.success() || out.stdout.is_empty() {
+        return Err(format!(
+            "--timestamp-command failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out.stdout)
 }
 
 /// A builder error, with a hint where the fix is a flag of this program.
@@ -602,11 +653,11 @@ fn check_out(out: &Path, dir: &Path) -> Result<PathBuf, Failure> {
 
 /// Reads the written package back: every payload entry must hold what the
 /// manifest says (a file changed while it was packaged would not).
-fn check_written(path: &Path, manifest: &Manifest, signatures: usize) -> Result<(), Failure> {
+fn check_written(path: &Path, manifest: &Manifest, signature_files: usize) -> Result<(), Failure> {
     let broken = |e: &dyn fmt::Display| Failure(format!("the written package is unreadable: {e}"));
     let file = File::open(path).map_err(|e| broken(&e))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| broken(&e))?;
-    let expected = 1 + 2 * signatures + manifest.files().len();
+    let expected = 1 + signature_files + manifest.files().len();
     if zip.len() != expected {
         return fail(format!(
             "the written package has {} entries, expected {expected}",

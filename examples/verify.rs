@@ -1,5 +1,6 @@
 //! The example verifier: `verify [--trust POLICY] [--root FILE]...
-//! [--intermediates FILE]... [--crl FILE]... [--at RFC3339]
+//! [--intermediates FILE]... [--crl FILE]... [--tsa-root FILE]...
+//! [--tsa-intermediates FILE]... [--at RFC3339]
 //! [--expect-name NAME] [--min-version VERSION] [--json | --quiet] [--list]
 //! [--extract DIR | --check-tree DIR] PACKAGE`.
 //!
@@ -60,6 +61,13 @@ struct Args {
     /// Certificate revocation lists (PEM or DER); repeatable.
     #[arg(long = "crl", value_name = "FILE")]
     crls: Vec<String>,
+    /// Time-stamping authority anchors (PEM or DER), a trust store of their
+    /// own: a signature timestamped by one is judged at its time; repeatable.
+    #[arg(long = "tsa-root", value_name = "FILE")]
+    tsa_roots: Vec<String>,
+    /// Intermediates for the time-stamping authorities' chains; repeatable.
+    #[arg(long = "tsa-intermediates", value_name = "FILE")]
+    tsa_intermediates: Vec<String>,
     /// Verification time, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -290,9 +298,18 @@ fn setup(args: &Args) -> Result<(Verifier, Option<File>), Usage> {
     for i in &args.intermediates {
         trust.load_intermediates(i).map_err(Usage::Load)?;
     }
+    let mut tsa = policy.tsa_trust().clone();
+    for r in &args.tsa_roots {
+        tsa.load_anchors(r).map_err(Usage::Load)?;
+    }
+    for i in &args.tsa_intermediates {
+        tsa.load_intermediates(i).map_err(Usage::Load)?;
+    }
     for c in &args.crls {
         trust.load_crls(c).map_err(Usage::Load)?;
+        tsa.load_crls(c).map_err(Usage::Load)?;
     }
+    policy = policy.timestamp_authorities(tsa);
     let time = match &args.at {
         Some(at) => pkgverify::parse_rfc3339(at)
             .ok_or_else(|| Usage::Arguments(format!("--at \"{at}\" is not an RFC 3339 time")))?,
@@ -350,7 +367,7 @@ fn usage(output: Output, mistake: Usage) -> ExitCode {
         Output::Human => {
             eprintln!("verify: {}", Escaped(&message));
             if matches!(mistake, Usage::Arguments(_)) {
-                eprintln!("usage: verify [--trust POLICY] [--root FILE]... [--intermediates FILE]... [--crl FILE]... [--at RFC3339] [--expect-name NAME] [--min-version VERSION] [--json | --quiet] [--list] [--extract DIR | --check-tree DIR] PACKAGE");
+                eprintln!("usage: verify [--trust POLICY] [--root FILE]... [--intermediates FILE]... [--crl FILE]... [--tsa-root FILE]... [--tsa-intermediates FILE]... [--at RFC3339] [--expect-name NAME] [--min-version VERSION] [--json | --quiet] [--list] [--extract DIR | --check-tree DIR] PACKAGE");
             }
         }
         Output::Quiet => {}
@@ -386,6 +403,26 @@ fn print_human(report: &Report, dropped: usize) {
                 "    serial {}, valid {} to {}",
                 signer.serial, signer.not_before, signer.not_after
             );
+        }
+        if let Some(t) = &s.timestamp {
+            let by = t
+                .tsa
+                .as_ref()
+                .map(|c| format!(" by {}", Escaped(&c.subject)))
+                .unwrap_or_default();
+            let accuracy = match t.accuracy_micros {
+                0 => String::new(),
+                us => format!(" (accuracy {} s)", us as f64 / 1e6),
+            };
+            println!("    timestamp: {} {}{accuracy}{by}", t.status, t.time);
+            match &t.problem {
+                Some(p) => println!(
+                    "      [{}] {}; the signer was judged at the verification time",
+                    p.kind,
+                    Escaped(&p.message)
+                ),
+                None => println!("      the signer was judged at that time"),
+            }
         }
         if !s.chain.is_empty() {
             let chain: Vec<String> = s.chain.iter().map(|c| Escaped(c).to_string()).collect();

@@ -15,10 +15,10 @@ cd "$(dirname "$0")"
 secs=${1:?usage: fuzz/run-all.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(structure manifest verify stream mutate)
+[ ${#targets[@]} -gt 0 ] || targets=(structure manifest verify stream mutate token)
 export RUSTC_BOOTSTRAP=1
 
-declare -A max_len=([structure]=65536 [verify]=65536 [stream]=65536 [manifest]=16384 [mutate]=8192)
+declare -A max_len=([structure]=65536 [verify]=65536 [stream]=65536 [manifest]=16384 [mutate]=8192 [token]=8192)
 
 seed() {
   local dir=corpus/$1 f
@@ -33,6 +33,10 @@ seed() {
       for f in ../testdata/*.zip ../testdata/hostile/*.zip; do
         unzip -p "$f" manifest.json > "$dir/seed-$(basename "$f" .zip).json" 2>/dev/null || true
         [ -s "$dir/seed-$(basename "$f" .zip).json" ] || rm -f "$dir/seed-$(basename "$f" .zip).json"
+      done ;;
+    token)
+      for f in ../testdata/Full-upgrade-package-dten-timestamped*.zip; do
+        unzip -p "$f" signatures/dten-2026.tst > "$dir/seed-$(basename "$f" .zip).tst"
       done ;;
     mutate)
       # Mode byte: 0/1 the P-256 fixture (deflated/stored), 2/3 an Ed25519-signed

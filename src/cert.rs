@@ -49,6 +49,8 @@ pub(crate) struct Cert {
     pub(crate) name_constraints: Option<bool>,
     /// The extended key usages listed, if the extension is present.
     pub(crate) eku: Option<Vec<String>>,
+    /// Whether the extended key usage extension is marked critical.
+    pub(crate) eku_critical: bool,
     pub(crate) rsa_bits: Option<usize>,
     /// The CRL distribution points a CRL issued directly by this
     /// certificate's issuer can be for (RFC 5280 4.2.1.13); `None` without
@@ -289,6 +291,7 @@ impl Cert {
                         Some(any(&nc.permitted_subtrees) || any(&nc.excluded_subtrees));
                 }
                 ParsedExtension::ExtendedKeyUsage(e) if f.eku.is_none() => {
+                    f.eku_critical = ext.critical;
                     let mut names: Vec<String> = [
                         (e.any, "anyExtendedKeyUsage"),
                         (e.server_auth, "serverAuth"),

@@ -44,6 +44,8 @@ use crate::work::Work;
 
 /// The code-signing extended key usage, 1.3.6.1.5.5.7.3.3 (DER contents of the OID).
 pub(crate) const EKU_CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
+/// id-kp-timeStamping (1.3.6.1.5.5.7.3.8), DER contents.
+pub(crate) const EKU_TIME_STAMPING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
 
 /// What the end-entity certificate must be good for (its extended key usage).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -60,6 +62,9 @@ pub enum Usage {
     /// TLS client authentication (1.3.6.1.5.5.7.3.2), for reference suites:
     /// required only where a certificate has the extension.
     ClientAuth,
+    /// Time stamping (1.3.6.1.5.5.7.3.8), a time-stamping authority's: the
+    /// end entity must list it, and a CA that restricts its usages must allow it.
+    TimeStamping,
 }
 
 impl Usage {
@@ -69,6 +74,7 @@ impl Usage {
             Self::CodeSigning => "codeSigning",
             Self::ServerAuth => "serverAuth",
             Self::ClientAuth => "clientAuth",
+            Self::TimeStamping => "timeStamping",
         }
     }
 
@@ -77,6 +83,7 @@ impl Usage {
             Self::CodeSigning => webpki::KeyUsage::required_if_present(EKU_CODE_SIGNING),
             Self::ServerAuth => webpki::KeyUsage::server_auth(),
             Self::ClientAuth => webpki::KeyUsage::client_auth(),
+            Self::TimeStamping => webpki::KeyUsage::required_if_present(EKU_TIME_STAMPING),
         }
     }
 }
@@ -87,6 +94,7 @@ impl std::fmt::Display for Usage {
             Self::CodeSigning => "code signing (1.3.6.1.5.5.7.3.3)",
             Self::ServerAuth => "server authentication (1.3.6.1.5.5.7.3.1)",
             Self::ClientAuth => "client authentication (1.3.6.1.5.5.7.3.2)",
+            Self::TimeStamping => "time stamping (1.3.6.1.5.5.7.3.8)",
         })
     }
 }
@@ -157,6 +165,9 @@ pub struct ChainOptions {
     /// Certificates the caller kept from path building (a trust policy's
     /// `package_intermediates = false`), for the explanation.
     pub(crate) withheld: usize,
+    /// When CRL freshness is judged, if not at the validation time (a
+    /// signer judged at a timestamp's time: its CRLs are judged now).
+    pub(crate) crl_time: Option<UnixTime>,
 }
 
 impl ChainOptions {
@@ -610,7 +621,7 @@ impl fmt::Display for ChainError {
                 ..
             } => write!(
                 f,
-                "certificate \"{certificate}\" expired at {} (verification time {})",
+                "certificate \"{certificate}\" expired at {} (judged at {}: the verification time, or a trusted timestamp's)",
                 format_unix(*not_after),
                 format_unix(*at)
             ),
@@ -621,7 +632,7 @@ impl fmt::Display for ChainError {
                 ..
             } => write!(
                 f,
-                "certificate \"{certificate}\" is not valid before {} (verification time {})",
+                "certificate \"{certificate}\" is not valid before {} (judged at {}: the verification time, or a trusted timestamp's)",
                 format_unix(*not_before),
                 format_unix(*at)
             ),
@@ -710,13 +721,13 @@ impl fmt::Display for NoPath {
                 match (window.not_before, window.not_after) {
                     (Some(b), _) if *at < b => write!(
                         f,
-                        "the path reaches trust anchor {who}, but trust in it begins at {} (the trust policy's not_before); the verification time is {}",
+                        "the path reaches trust anchor {who}, but trust in it begins at {} (the trust policy's not_before); the time judged is {} (the verification time, or a trusted timestamp's)",
                         format_unix(b),
                         format_unix(*at)
                     ),
                     (_, Some(a)) => write!(
                         f,
-                        "the path reaches trust anchor {who}, but trust in it ended at {} (the trust policy's not_after, the rotation deadline); the verification time is {}",
+                        "the path reaches trust anchor {who}, but trust in it ended at {} (the trust policy's not_after, the rotation deadline); the time judged is {} (the verification time, or a trusted timestamp's)",
                         format_unix(a),
                         format_unix(*at)
                     ),
@@ -1258,7 +1269,8 @@ impl<'a> PathCheck<'a> {
         // CRLs its issuer on this path signed (crate::revocation).
         for (i, (n, f)) in nodes.iter().zip(&facts).enumerate() {
             let issuer = facts.get(i + 1).unwrap_or(&anchor_facts);
-            let status = revocation::status(self.work, self.crls, f, issuer, self.time, self.rules)
+            let crl_time = self.options.crl_time.unwrap_or(self.time);
+            let status = revocation::status(self.work, self.crls, f, issuer, crl_time, self.rules)
                 .map_err(|_| Refusal::WorkExceeded)?;
             match status {
                 Status::Good | Status::Unchecked => {}

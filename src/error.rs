@@ -171,6 +171,15 @@ pub enum Error {
         signatures: Vec<(String, Counted)>,
     },
 
+    /// The trust policy requires a trusted timestamp (`require_timestamp`),
+    /// and no trusted signature has one (or, as a signature's problem, this
+    /// one has none).
+    #[error("{}", timestamp_missing(signature.as_deref()))]
+    TimestampMissing {
+        /// The signature, as a signature's own problem; `None` for the package.
+        signature: Option<String>,
+    },
+
     // ---- identity ----------------------------------------------------------
     /// A genuine package, but not the one the operator expects: another
     /// package name, or (when a minimum version is set) a version that is
@@ -266,6 +275,7 @@ impl Error {
             Self::SignatureUnsupported { .. } => "signature_unsupported",
             Self::Untrusted { cause, .. } => cause.kind(),
             Self::ThresholdNotMet { .. } => "threshold_not_met",
+            Self::TimestampMissing { .. } => "timestamp_missing",
             Self::PackageMismatch(_) => "package_mismatch",
             Self::VersionRollback { .. } => "version_rollback",
             Self::UnlistedEntry { .. } => "unlisted_entry",
@@ -377,6 +387,111 @@ pub enum SignatureProblem {
     /// The signer certificate cannot be parsed.
     #[error("the signer certificate cannot be parsed (it has {0})")]
     SignerUnparsable(WebpkiError),
+    /// Its timestamp token (`signatures/NAME.tst`) is malformed, does not
+    /// verify, or is not over the `.sig`'s bytes: tampering.
+    #[error("its timestamp token is not sound: {0}")]
+    Timestamp(TokenProblem),
+}
+
+/// Why a timestamp token is not sound (a malformed, altered or misbound
+/// token: the signature it belongs to is `signature_invalid`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenProblem {
+    /// Not DER, or not the structure RFC 3161 and RFC 5652 give (the part named).
+    #[error("malformed ({0})")]
+    Malformed(&'static str),
+    /// The ContentInfo is not SignedData.
+    #[error("not a CMS SignedData")]
+    NotSignedData,
+    /// The encapsulated content is not a TSTInfo.
+    #[error("its content is not a TSTInfo")]
+    NotTstInfo,
+    /// Not exactly one SignerInfo.
+    #[error("it has more than one SignerInfo")]
+    SignerInfos,
+    /// No signed attributes (RFC 3161 requires them).
+    #[error("it has no signed attributes")]
+    NoSignedAttributes,
+    /// The content-type attribute is missing or is not id-ct-TSTInfo.
+    #[error("its content-type attribute is missing or is not id-ct-TSTInfo")]
+    ContentType,
+    /// No message-digest attribute.
+    #[error("it has no message-digest attribute")]
+    MessageDigestMissing,
+    /// The message-digest attribute is not the digest of the TSTInfo.
+    #[error("its message-digest attribute does not match its TSTInfo")]
+    MessageDigestMismatch,
+    /// No ESS signing-certificate(-v2) attribute.
+    #[error("it has no ESS signing-certificate attribute naming the TSA's certificate")]
+    SigningCertificateMissing,
+    /// The ESS signing-certificate attribute names another certificate than the signer's.
+    #[error("its ESS signing-certificate attribute names another certificate than the one that signed it")]
+    SigningCertificateMismatch,
+    /// A digest pkgverify does not accept there (SHA-1, in an imprint or a signature).
+    #[error("{0} uses SHA-1, which is refused")]
+    WeakDigest(&'static str),
+    /// A digest algorithm pkgverify does not know (dotted OID).
+    #[error("unknown digest algorithm {0}")]
+    UnknownDigest(String),
+    /// genTime is not a DER GeneralizedTime.
+    #[error("its genTime is not a valid GeneralizedTime")]
+    Time,
+    /// No certificate in the token (or among the TSA intermediates) is the
+    /// one its SignerInfo names.
+    #[error("no certificate in it is the one its SignerInfo names")]
+    SignerCertificateMissing,
+    /// The signature over the signed attributes does not verify.
+    #[error("its signature does not verify with the TSA certificate's key")]
+    DoesNotVerify,
+    /// Its messageImprint is not the digest of the `.sig`'s bytes.
+    #[error(
+        "its message imprint is not the {0} of the signature's bytes: it timestamps something else"
+    )]
+    ImprintMismatch(&'static str),
+    /// More certificates, or larger ones, than the limits allow.
+    #[error("it carries more or larger certificates than the limits allow ({0})")]
+    Limit(String),
+}
+
+/// Why a sound timestamp is not trusted (`timestamp_untrusted`): the
+/// signature is then judged at the verification time, as without one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimestampProblem {
+    /// No TSA trust anchor is configured.
+    #[error("no time-stamping authority is trusted (--tsa-root, [[tsa_anchors]])")]
+    NoTsaTrust,
+    /// The TSA's chain does not validate to a TSA anchor at the timestamp's time.
+    #[error("the time-stamping authority is not trusted: {0}")]
+    Chain(Box<ChainError>),
+    /// The TSA certificate's extended key usage is not present, critical and
+    /// exactly id-kp-timeStamping (RFC 3161 2.3).
+    #[error("the TSA certificate \"{certificate}\" has {found}; RFC 3161 requires a critical extended key usage of exactly timeStamping")]
+    KeyUsage {
+        /// Its subject.
+        certificate: String,
+        /// What it has, described.
+        found: String,
+    },
+    /// The timestamp is later than the verification time.
+    #[error("the timestamp ({time}) is later than the verification time ({at})", time = crate::time::format_unix(*time), at = crate::time::format_unix(*at))]
+    AfterVerificationTime {
+        /// The timestamp's time.
+        time: rustls_pki_types::UnixTime,
+        /// The verification time.
+        at: rustls_pki_types::UnixTime,
+    },
+    /// Signed in an algorithm pkgverify does not verify (dotted OID).
+    #[error("the token is signed in an algorithm pkgverify does not verify ({0})")]
+    UnsupportedAlgorithm(String),
+}
+
+impl TimestampProblem {
+    /// `timestamp_untrusted`.
+    pub fn kind(&self) -> &'static str {
+        "timestamp_untrusted"
+    }
 }
 
 /// How a genuine package differs from the one the operator expects.
@@ -564,6 +679,14 @@ pub enum BuildError {
     /// The crypto library refused to sign (kind `signing_failed`).
     #[error("signer \"{0}\" failed to sign")]
     Sign(String),
+    /// The timestamper failed for a signature (kind `timestamp_failed`).
+    #[error("signature \"{signature}\" could not be timestamped: {why}")]
+    Timestamp {
+        /// The signature's name.
+        signature: String,
+        /// The timestamper's words.
+        why: String,
+    },
 }
 
 impl BuildError {
@@ -575,6 +698,7 @@ impl BuildError {
             Self::WouldReject(e) => e.kind(),
             Self::Read { .. } | Self::Write(_) => "io",
             Self::Sign(_) => "signing_failed",
+            Self::Timestamp { .. } => "timestamp_failed",
         }
     }
 }
@@ -891,5 +1015,13 @@ fn fmt_mode(mode: Option<u32>) -> String {
     match mode {
         Some(m) => format!("{m:04o}"),
         None => "not set".into(),
+    }
+}
+
+fn timestamp_missing(signature: Option<&str>) -> String {
+    let rule = "the trust policy requires a trusted timestamp (require_timestamp = true)";
+    match signature {
+        Some(s) => format!("signature \"{s}\" has no trusted timestamp, and {rule}: it does not count"),
+        None => format!("no trusted signature has a trusted timestamp, and {rule}: have the vendor timestamp its signatures (signatures/NAME.tst), and trust its time-stamping authority"),
     }
 }

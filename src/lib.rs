@@ -94,6 +94,7 @@ mod report;
 mod revocation;
 mod signature;
 mod time;
+mod timestamp;
 mod trust;
 mod validate;
 mod verify;
@@ -109,7 +110,7 @@ pub use chain::{
 };
 pub use error::{
     ArchiveDefect, BuildError, Counted, Error, Found, InputProblem, KeyProblem, LoadError,
-    PackageMismatch, PathProblem, SignatureProblem, Unsupported,
+    PackageMismatch, PathProblem, SignatureProblem, TimestampProblem, TokenProblem, Unsupported,
 };
 pub use escape::{needs_escape, Escaped};
 pub use install::{
@@ -122,8 +123,8 @@ pub use outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage}
 pub use pack::{Compression, PackageBuilder};
 pub use policy::{PackageIntermediates, Policy, SignerRule};
 pub use report::{
-    CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TreeDifferenceReport,
-    TreeReport, REPORT_SCHEMA_VERSION,
+    CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TimestampReport,
+    TreeDifferenceReport, TreeReport, REPORT_SCHEMA_VERSION,
 };
 pub use revocation::{CrlProblem, RevocationUnknown};
 pub use rustls_pki_types::UnixTime;
@@ -131,6 +132,7 @@ pub use rustls_pki_types::UnixTime;
 pub use semver::Version;
 pub use signature::{Algorithm, SigningKey};
 pub use time::parse_rfc3339;
+pub use timestamp::{Timestamp, TimestampStatus};
 pub use trust::{CrlExpiration, TrustStore};
 pub use verify::Verifier;
 

@@ -7,6 +7,8 @@ use crate::cert::CertInfo;
 use crate::error::Error;
 use crate::manifest::{Manifest, PackageInfo};
 use crate::signature::Algorithm;
+use crate::timestamp::{Timestamp, TimestampStatus};
+use rustls_pki_types::UnixTime;
 
 /// A signature's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,20 @@ pub struct SignatureOutcome {
     pub chain: Vec<String>,
     /// Why the signature is not trusted, if it is not.
     pub problem: Option<Error>,
+    /// Its timestamp (`signatures/NAME.tst`), if it has a sound one.
+    pub timestamp: Option<Timestamp>,
+    /// The time its signer's chain was judged at: the trusted timestamp's,
+    /// else the verification time.
+    pub judged_at: UnixTime,
+}
+
+impl SignatureOutcome {
+    /// Whether its signer was judged at a trusted timestamp's time.
+    pub fn judged_at_timestamp(&self) -> bool {
+        self.timestamp
+            .as_ref()
+            .is_some_and(|t| t.status == TimestampStatus::Trusted)
+    }
 }
 
 /// A package that passed every check. The only way to reach its manifest.

@@ -74,7 +74,12 @@ pub struct PackageBuilder {
     signers: Vec<Signer>,
     compression: Compression,
     limits: Limits,
+    timestamper: Option<Timestamper>,
 }
+
+/// Makes a timestamp token for a signature's bytes (see
+/// [`PackageBuilder::timestamper`]).
+type Timestamper = Box<dyn Fn(&str, &[u8]) -> Result<Vec<u8>, String>>;
 
 impl PackageBuilder {
     /// Starts a package with its name and version.
@@ -91,6 +96,7 @@ impl PackageBuilder {
             signers: Vec::new(),
             compression: Compression::default(),
             limits: Limits::default(),
+            timestamper: None,
         }
     }
 
@@ -167,6 +173,19 @@ impl PackageBuilder {
     /// Chooses how payload entries are compressed (default: deflate).
     pub fn compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
+        self
+    }
+
+    /// Timestamps every signature: `stamp(name, signature)` gets each
+    /// signature's exact bytes (`signatures/NAME.sig`) and returns a DER RFC
+    /// 3161 TimeStampToken over them (from a TSA, by whatever means the
+    /// caller has: the library makes no network request), written as
+    /// `signatures/NAME.tst`. An `Err` fails the build with its message.
+    pub fn timestamper(
+        mut self,
+        stamp: impl Fn(&str, &[u8]) -> Result<Vec<u8>, String> + 'static,
+    ) -> Self {
+        self.timestamper = Some(Box::new(stamp));
         self
     }
 
@@ -261,6 +280,9 @@ impl PackageBuilder {
                 return Err(too_big(&pem, "signature file size", max, size));
             }
             names.push((pem, false));
+            if self.timestamper.is_some() {
+                names.push((format!("signatures/{}.tst", s.name), false));
+            }
         }
         for d in &self.directories {
             let d = if d.ends_with('/') {
@@ -353,6 +375,24 @@ impl PackageBuilder {
             zip.start_file(format!("signatures/{}.pem", s.name), small)
                 .map_err(io_err)?;
             write_all(&mut zip, &s.chain_pem)?;
+            if let Some(stamp) = &self.timestamper {
+                let token = stamp(&s.name, &signature).map_err(|why| BuildError::Timestamp {
+                    signature: s.name.clone(),
+                    why,
+                })?;
+                let max = self.limits.max_signature_file_bytes;
+                let entry = format!("signatures/{}.tst", s.name);
+                if token.len() as u64 > max {
+                    return Err(BuildError::WouldReject(Error::LimitExceeded {
+                        entry: Some(entry),
+                        what: "signature file size",
+                        limit: max,
+                        actual: token.len() as u64,
+                    }));
+                }
+                zip.start_file(entry, small).map_err(io_err)?;
+                write_all(&mut zip, &token)?;
+            }
         }
         for d in &self.directories {
             zip.add_directory(d.as_str(), base.unix_permissions(0o755))

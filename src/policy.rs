@@ -132,7 +132,7 @@ impl SignerRule {
 ///     .threshold(2);
 /// assert_eq!(policy.required_signers(), 2);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Policy {
     package_intermediates: PackageIntermediates,
     allowed_issuers: Vec<Fingerprint>,
@@ -142,6 +142,8 @@ pub struct Policy {
     algorithms: Option<Vec<Algorithm>>,
     package_name: Option<String>,
     min_version: Option<semver::Version>,
+    tsa: TrustStore,
+    require_timestamp: bool,
 }
 
 impl Default for Policy {
@@ -155,6 +157,8 @@ impl Default for Policy {
             algorithms: None,
             package_name: None,
             min_version: None,
+            tsa: TrustStore::new(),
+            require_timestamp: false,
         }
     }
 }
@@ -230,6 +234,33 @@ impl Policy {
     pub fn min_version(mut self, minimum: semver::Version) -> Self {
         self.min_version = Some(minimum);
         self
+    }
+
+    /// Trusts the time-stamping authorities of `tsa`, a trust store of its
+    /// own (never the code-signing anchors): a signature's timestamp from
+    /// one of them lets its signer be judged at the timestamp's time.
+    #[must_use]
+    pub fn timestamp_authorities(mut self, tsa: TrustStore) -> Self {
+        self.tsa = tsa;
+        self
+    }
+
+    /// The time-stamping authorities trusted (empty: none).
+    pub fn tsa_trust(&self) -> &TrustStore {
+        &self.tsa
+    }
+
+    /// Counts only signatures with a trusted timestamp; a package without
+    /// one is `timestamp_missing`.
+    #[must_use]
+    pub fn require_timestamp(mut self, require: bool) -> Self {
+        self.require_timestamp = require;
+        self
+    }
+
+    /// Whether a trusted timestamp is required.
+    pub fn requires_timestamp(&self) -> bool {
+        self.require_timestamp
     }
 
     /// The package name required, if any.
@@ -382,31 +413,46 @@ impl Policy {
                 "no [[anchors]]: a policy names at least one trust anchor".into(),
             ));
         }
-        for a in &file.anchors {
-            let window = anchor_window(
-                a,
-                when(&a.not_before, Bound::NotBefore)?,
-                when(&a.not_after, Bound::NotAfter)?,
-            )
-            .map_err(|(span, problem)| bad(span, problem))?;
-            let bytes = read(&a.file)?;
-            trust
-                .add_anchors_within(&bytes, &a.name, window)
-                .map_err(|e| match e {
-                    LoadError::TrustInput { problem, .. } => LoadError::TrustInput {
-                        source_name: format!("{} (anchor {})", path_of(&a.file).display(), a.name),
-                        problem,
-                    },
-                    other => other,
-                })?;
+        // Code-signing anchors and TSA anchors, each into its own store.
+        let mut tsa = TrustStore::new();
+        for (list, store) in [(&file.anchors, &mut *trust), (&file.tsa_anchors, &mut tsa)] {
+            for a in list {
+                let window = anchor_window(
+                    a,
+                    when(&a.not_before, Bound::NotBefore)?,
+                    when(&a.not_after, Bound::NotAfter)?,
+                )
+                .map_err(|(span, problem)| bad(span, problem))?;
+                let bytes = read(&a.file)?;
+                store
+                    .add_anchors_within(&bytes, &a.name, window)
+                    .map_err(|e| match e {
+                        LoadError::TrustInput { problem, .. } => LoadError::TrustInput {
+                            source_name: format!(
+                                "{} (anchor {})",
+                                path_of(&a.file).display(),
+                                a.name
+                            ),
+                            problem,
+                        },
+                        other => other,
+                    })?;
+            }
         }
-        for i in &file.intermediates {
-            let bytes = read(i)?;
-            trust.add_intermediates(&bytes, &path_of(i).display().to_string())?;
+        for (list, store) in [
+            (&file.intermediates, &mut *trust),
+            (&file.tsa_intermediates, &mut tsa),
+        ] {
+            for i in list {
+                let bytes = read(i)?;
+                store.add_intermediates(&bytes, &path_of(i).display().to_string())?;
+            }
         }
         for c in &file.crls {
+            // The CRLs serve both stores (each CRL is matched to its issuer).
             let bytes = read(c)?;
             trust.add_crls(&bytes, &path_of(c).display().to_string())?;
+            tsa.add_crls(&bytes, &path_of(c).display().to_string())?;
         }
         match file
             .crl_expiration
@@ -414,7 +460,10 @@ impl Policy {
             .map(|s| (s.get_ref().as_str(), s.span()))
         {
             None | Some(("enforce", _)) => {}
-            Some(("ignore", _)) => trust.set_crl_expiration(CrlExpiration::Ignore),
+            Some(("ignore", _)) => {
+                trust.set_crl_expiration(CrlExpiration::Ignore);
+                tsa.set_crl_expiration(CrlExpiration::Ignore);
+            }
             Some((other, span)) => {
                 return Err(bad(
                     Some(span),
@@ -423,11 +472,14 @@ impl Policy {
             }
         }
 
-        let mut policy = Self::new().package_intermediates(if file.package_intermediates {
-            PackageIntermediates::Use
-        } else {
-            PackageIntermediates::Ignore
-        });
+        let mut policy = Self::new()
+            .package_intermediates(if file.package_intermediates {
+                PackageIntermediates::Use
+            } else {
+                PackageIntermediates::Ignore
+            })
+            .timestamp_authorities(tsa)
+            .require_timestamp(file.require_timestamp);
         for f in &file.allowed_issuers {
             policy = policy.allow_issuer(fingerprint(f)?);
         }
@@ -660,6 +712,12 @@ struct PolicyFile {
     eku: Option<toml::Spanned<String>>,
     algorithms: Option<Vec<toml::Spanned<String>>>,
     package: Option<PackageSpec>,
+    #[serde(default)]
+    tsa_anchors: Vec<AnchorSpec>,
+    #[serde(default)]
+    tsa_intermediates: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    require_timestamp: bool,
 }
 
 /// `[package]`: which package the operator expects.

@@ -81,6 +81,49 @@ pub struct SignatureReport {
     /// Why the signature is not trusted, if it is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
+    /// Its timestamp, if it has a sound one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<TimestampReport>,
+    /// When its signer was judged (RFC 3339): the trusted timestamp's time,
+    /// else the verification time; absent when the chain was not judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged_at: Option<String>,
+}
+
+/// A signature's timestamp as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimestampReport {
+    /// `trusted` or `untrusted`.
+    pub status: &'static str,
+    /// The time the TSA asserts, RFC 3339 (whole seconds).
+    pub time: String,
+    /// Its accuracy, in microseconds (0 when the token gives none).
+    pub accuracy_micros: u64,
+    /// The TSA's certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsa: Option<CertReport>,
+    /// Subjects from the TSA certificate up to its anchor (trusted only).
+    pub chain: Vec<String>,
+    /// Why it is not trusted (kind `timestamp_untrusted`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+impl From<&crate::timestamp::Timestamp> for TimestampReport {
+    fn from(t: &crate::timestamp::Timestamp) -> Self {
+        Self {
+            status: t.status.name(),
+            time: format_unix(t.time),
+            accuracy_micros: t.accuracy_micros,
+            tsa: t.tsa.as_ref().map(CertReport::from),
+            chain: t.chain.clone(),
+            problem: t.problem.as_ref().map(|p| Problem {
+                kind: p.kind(),
+                message: p.to_string(),
+                path: None,
+            }),
+        }
+    }
 }
 
 impl From<&SignatureOutcome> for SignatureReport {
@@ -92,6 +135,9 @@ impl From<&SignatureOutcome> for SignatureReport {
             signer: s.signer.as_ref().map(CertReport::from),
             chain: s.chain.clone(),
             problem: s.problem.as_ref().map(Problem::from),
+            timestamp: s.timestamp.as_ref().map(TimestampReport::from),
+            // Judged only once the bytes verified in a listed algorithm.
+            judged_at: s.algorithm.map(|_| format_unix(s.judged_at)),
         }
     }
 }
@@ -108,7 +154,7 @@ pub struct PackageId {
 /// The version of the report's JSON shape (`schema_version`), documented in
 /// `docs/REPORT.md` with a JSON Schema in `docs/report.schema.json`. Adding an
 /// optional field keeps it; removing or changing one raises it.
-pub const REPORT_SCHEMA_VERSION: u32 = 3;
+pub const REPORT_SCHEMA_VERSION: u32 = 4;
 
 /// One payload file of a verified package, as `--list` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -131,6 +177,9 @@ pub struct Report {
     pub schema_version: u32,
     /// Whether the package verified.
     pub verified: bool,
+    /// `timestamp` when a trusted signature's signer was judged at its
+    /// trusted timestamp's time, else `verification_time`.
+    pub time_source: &'static str,
     /// Name and version, when an authenticated manifest gave them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<PackageId>,
@@ -193,6 +242,7 @@ impl Report {
             Ok(p) => Self {
                 schema_version: REPORT_SCHEMA_VERSION,
                 verified: true,
+                time_source: time_source(p.signatures()),
                 package: Some(PackageId {
                     name: p.manifest().package().name.clone(),
                     version: p.manifest().package().version.clone(),
@@ -212,6 +262,7 @@ impl Report {
                 Self {
                     schema_version: REPORT_SCHEMA_VERSION,
                     verified: false,
+                    time_source: time_source(r.signatures()),
                     package: r.package().map(|p| PackageId {
                         name: p.name.clone(),
                         version: p.version.clone(),
@@ -235,6 +286,7 @@ impl Report {
         Self {
             schema_version: REPORT_SCHEMA_VERSION,
             verified: false,
+            time_source: VERIFICATION_TIME,
             package: None,
             signatures: Vec::new(),
             files: 0,
@@ -328,5 +380,19 @@ impl Report {
         crate::escape::json_line(self).unwrap_or_else(|e| {
             format!(r#"{{"verified":false,"error":{{"kind":"internal","message":"{e}"}}}}"#)
         })
+    }
+}
+
+const VERIFICATION_TIME: &str = "verification_time";
+
+/// `timestamp` if a trusted signature was judged at its timestamp's time.
+fn time_source(signatures: &[SignatureOutcome]) -> &'static str {
+    let stamped = signatures
+        .iter()
+        .any(|s| s.status == crate::outcome::SignatureStatus::Trusted && s.judged_at_timestamp());
+    if stamped {
+        "timestamp"
+    } else {
+        VERIFICATION_TIME
     }
 }

@@ -96,6 +96,7 @@ fn demo_json_has_the_documented_shape() {
             "package",
             "schema_version",
             "signatures",
+            "time_source",
             "verified"
         ],
         "no error key on success: {v:#}"
@@ -117,6 +118,7 @@ fn demo_json_has_the_documented_shape() {
     assert!(signed.contains_key("requires") && signed.contains_key("reboot"));
     assert_eq!(v["metadata"], Value::Object(signed));
     assert_eq!(v["verified"], true);
+    assert_eq!(v["time_source"], "verification_time");
     assert_eq!(v["package"]["name"], "dten-full-upgrade");
     assert_eq!(v["package"]["version"], "4.2.0");
     assert_eq!(v["files"], 6);
@@ -127,7 +129,14 @@ fn demo_json_has_the_documented_shape() {
     let s = &sigs[0];
     assert_eq!(
         keys(s),
-        ["algorithm", "chain", "name", "signer", "status"],
+        [
+            "algorithm",
+            "chain",
+            "judged_at",
+            "name",
+            "signer",
+            "status"
+        ],
         "{s:#}"
     );
     assert_eq!(s["name"], "dten-2026");
@@ -556,6 +565,81 @@ fn verify_signed(out: &Path) -> Value {
         assert_eq!(s["status"], "trusted", "{v:#}");
     }
     v
+}
+
+/// The vendor's recipe (examples/sign.rs, FORMAT.md "Timestamps"): the
+/// signer's --timestamp-command pipes each signature through `openssl ts`
+/// as the TSA; the verifier trusts that TSA with --tsa-root.
+#[test]
+fn sign_with_a_timestamp_command_then_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = payload_dir(tmp.path());
+    let out = tmp.path().join("stamped.zip");
+    let tsa = common::tsa::Tsa::new(
+        &tmp.path().join("tsa"),
+        &String::from_utf8(common::read(pki("tsa.pem"))).unwrap(),
+        &String::from_utf8(common::read(pki("tsa.key"))).unwrap(),
+    );
+    let config = tsa.config(&common::tsa::Request::default());
+    let command = format!(
+        "openssl ts -query -data /dev/stdin -sha256 -cert | TZ=UTC faketime '2026-10-01 00:00:00' \
+         openssl ts -reply -queryfile /dev/stdin -config '{}' -token_out -out /dev/stdout 2>/dev/null",
+        config.display()
+    );
+    let mut args = sign_args(&["signer-p256"], &out, &dir);
+    args.extend(strings(&["--timestamp-command", &command]));
+    let signed = sign(&args);
+    assert_eq!(signed.code, 0, "{signed:?}");
+    let out_s = p(&out);
+    let checked = verify(&strings(&[
+        "--json",
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--tsa-root",
+        "testdata/pki/tsa-root.pem",
+        "--at",
+        AT,
+        &out_s,
+    ]));
+    assert_eq!(checked.code, 0, "{checked:?}");
+    let v = json(&checked);
+    assert_eq!(v["time_source"], "timestamp", "{v:#}");
+    let t = &v["signatures"][0]["timestamp"];
+    assert_eq!(t["status"], "trusted", "{v:#}");
+    assert_eq!(t["time"], "2026-10-01T00:00:00Z");
+    assert_eq!(v["signatures"][0]["judged_at"], "2026-10-01T00:00:00Z");
+    assert!(t["tsa"]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("Example TSA 2026"));
+    // Without the TSA trusted: sound but untrusted, judged now.
+    let untrusted = verify(&strings(&[
+        "--json",
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--at",
+        AT,
+        &out_s,
+    ]));
+    assert_eq!(untrusted.code, 0, "{untrusted:?}");
+    let v = json(&untrusted);
+    assert_eq!(v["time_source"], "verification_time");
+    assert_eq!(v["signatures"][0]["timestamp"]["status"], "untrusted");
+    assert_eq!(
+        v["signatures"][0]["timestamp"]["problem"]["kind"],
+        "timestamp_untrusted"
+    );
+    // A failing command fails the signing, and writes nothing.
+    let failed_out = tmp.path().join("failed.zip");
+    let mut args = sign_args(&["signer-p256"], &failed_out, &dir);
+    args.extend(strings(&["--timestamp-command", "exit 3"]));
+    let failed = sign(&args);
+    assert_eq!(failed.code, 2, "{failed:?}");
+    assert!(
+        failed.stderr.contains("could not be timestamped"),
+        "{failed:?}"
+    );
+    assert!(!failed_out.exists());
 }
 
 #[test]
@@ -1766,6 +1850,39 @@ fn the_json_report_matches_its_schema() {
         (
             "tree differs",
             [strings(&["--check-tree", &p(tmp.path())]), demo_args(true)].concat(),
+        ),
+        (
+            "timestamped, before the rotation deadline",
+            strings(&[
+                "--json",
+                "--trust",
+                ROTATION,
+                "--at",
+                AT,
+                "testdata/Full-upgrade-package-dten-timestamped.zip",
+            ]),
+        ),
+        (
+            "timestamped, after the rotation deadline",
+            strings(&[
+                "--json",
+                "--trust",
+                ROTATION,
+                "--at",
+                AT,
+                "testdata/Full-upgrade-package-dten-timestamped-late.zip",
+            ]),
+        ),
+        (
+            "timestamp not trusted",
+            strings(&[
+                "--json",
+                "--root",
+                "testdata/pki/root-g2.pem",
+                "--at",
+                AT,
+                "testdata/Full-upgrade-package-dten-timestamped.zip",
+            ]),
         ),
         (
             "tree matches",

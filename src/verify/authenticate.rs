@@ -14,6 +14,7 @@ use crate::error::{Counted, Error, LoadError, SignatureProblem};
 use crate::manifest::Manifest;
 use crate::outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage};
 use crate::signature::{self, Checked, Unlisted};
+use crate::timestamp::{self, TimestampStatus};
 use crate::trust;
 use crate::work::Work;
 
@@ -26,13 +27,13 @@ impl Verifier {
     pub(crate) fn authenticate(
         &self,
         manifest: &[u8],
-        pairs: &[(String, Vec<u8>, Vec<u8>)],
+        pairs: &[SignatureFiles],
     ) -> Result<Authenticated, Rejection> {
         // One budget for the package's certificate work (crate::work).
         let work = Work::new();
         let outcomes: Vec<SignatureOutcome> = pairs
             .iter()
-            .map(|(name, sig, pem)| self.check_signature(&work, name, manifest, sig, pem))
+            .map(|files| self.check_signature(&work, files, manifest))
             .collect();
         let reject = |error: Error| Rejection::new(error, outcomes.clone(), None, 0, 0);
         let problem = |o: &SignatureOutcome| o.problem.clone();
@@ -74,6 +75,8 @@ impl Verifier {
                 })
                 .collect();
             return Err(reject(match best {
+                // The closest to acceptance: trusted but for a timestamp.
+                Some(Error::TimestampMissing { .. }) => Error::TimestampMissing { signature: None },
                 Some(e) => e.clone(),
                 None if !unsupported.is_empty() => Error::NoSupportedSignature {
                     signatures: unsupported,
@@ -118,11 +121,10 @@ impl Verifier {
     fn check_signature(
         &self,
         work: &Work,
-        name: &str,
+        files: &SignatureFiles,
         manifest: &[u8],
-        sig: &[u8],
-        pem: &[u8],
     ) -> SignatureOutcome {
+        let (name, sig, pem) = (files.name.as_str(), &files.sig[..], &files.pem[..]);
         let mut o = SignatureOutcome {
             name: name.to_owned(),
             status: SignatureStatus::Invalid,
@@ -130,6 +132,8 @@ impl Verifier {
             signer: None,
             chain: Vec::new(),
             problem: None,
+            timestamp: None,
+            judged_at: self.time,
         };
         let invalid = |problem: SignatureProblem| Error::SignatureInvalid {
             signature: name.to_owned(),
@@ -143,6 +147,10 @@ impl Verifier {
             let found = [
                 (".pem", signature::private_key_in(pem)),
                 (".sig", signature::pem_private_key(sig)),
+                (
+                    ".tst",
+                    files.tst.as_deref().and_then(signature::pem_private_key),
+                ),
             ];
             for (ext, found) in found {
                 if let Some(found) = found {
@@ -224,6 +232,14 @@ impl Verifier {
                 }
             };
             o.algorithm = Some(alg);
+            // Its timestamp: an unsound token is tampering; a sound one that
+            // is not trusted leaves the signer judged now.
+            if let Some(token) = &files.tst {
+                let tsa = self.policy.tsa_trust();
+                let stamp = timestamp::check(work, token, sig, tsa, self.time, &self.limits)
+                    .map_err(|p| invalid(SignatureProblem::Timestamp(p)))?;
+                o.timestamp = Some(stamp);
+            }
             o.status = SignatureStatus::Untrusted;
             let untrusted = |cause| Error::untrusted(name, &subject, cause);
             let (offered, withheld) = if self.policy.uses_package_intermediates() {
@@ -241,10 +257,37 @@ impl Verifier {
             for f in self.policy.allowed_issuers() {
                 options = options.allow_issuer(*f);
             }
-            let chain = self
-                .trust
-                .validate_in(work, signer, offered, self.time, &options)
-                .map_err(untrusted)?;
+            // With a trusted timestamp, the chain (anchor windows included)
+            // is judged at the timestamp's time, at both ends of its
+            // accuracy; CRL freshness is judged now.
+            let trusted_stamp = o
+                .timestamp
+                .as_ref()
+                .filter(|t| t.status == TimestampStatus::Trusted);
+            let times = match trusted_stamp {
+                Some(t) => {
+                    options.crl_time = Some(self.time);
+                    let (low, high) = t.window();
+                    o.judged_at = t.time;
+                    if low == high {
+                        vec![low]
+                    } else {
+                        vec![low, high]
+                    }
+                }
+                None => vec![self.time],
+            };
+            let mut chain = None;
+            for at in times {
+                chain = Some(
+                    self.trust
+                        .validate_in(work, signer, offered, at, &options)
+                        .map_err(untrusted)?,
+                );
+            }
+            let Some(chain) = chain else {
+                return Err(untrusted(ChainError::WorkExceeded(0)));
+            };
             let Some(signer_cert) = signer_cert else {
                 return Err(untrusted(ChainError::Rejected {
                     certificate: subject.clone(),
@@ -253,8 +296,13 @@ impl Verifier {
                 }));
             };
             self.policy.judge(alg, &signer_cert).map_err(untrusted)?;
-            o.status = SignatureStatus::Trusted;
             o.chain = chain.subjects().to_vec();
+            if self.policy.requires_timestamp() && trusted_stamp.is_none() {
+                return Err(Error::TimestampMissing {
+                    signature: Some(name.to_owned()),
+                });
+            }
+            o.status = SignatureStatus::Trusted;
             Ok(())
         })();
         if let Err(e) = result {
@@ -268,9 +316,19 @@ impl Verifier {
 /// [`ChainError::rank`]); other errors rank below every cause.
 fn rank(e: &Error) -> i16 {
     match e {
+        // Trusted in every other respect: the most specific reason.
+        Error::TimestampMissing { .. } => i16::MAX,
         Error::Untrusted { cause, .. } => i16::from(cause.rank()),
         _ => -1,
     }
+}
+
+/// One signature's files: `signatures/NAME.sig`, `.pem` and the optional `.tst`.
+pub(crate) struct SignatureFiles {
+    pub(crate) name: String,
+    pub(crate) sig: Vec<u8>,
+    pub(crate) pem: Vec<u8>,
+    pub(crate) tst: Option<Vec<u8>>,
 }
 
 /// Whether each signature counts toward the threshold: trusted, by a key

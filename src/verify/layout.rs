@@ -15,12 +15,25 @@ pub(crate) enum Role {
     Payload,
 }
 
+/// One signature's entries: `.sig`, `.pem` and the optional `.tst`.
+#[derive(Default)]
+struct Pair {
+    name: String,
+    sig: Option<usize>,
+    pem: Option<usize>,
+    tst: Option<usize>,
+}
+
+/// A complete signature pair: its name and entry indexes (`.sig`, `.pem`,
+/// and the timestamp token `.tst` if there is one).
+pub(crate) type PairEntries = (String, usize, usize, Option<usize>);
+
 /// Classifies entries one at a time, in archive order, by format 1's layout rules.
 #[derive(Default)]
 pub(crate) struct LayoutBuilder {
     count: usize,
-    /// Signature name, `.sig` entry, `.pem` entry; in order of first appearance.
-    pairs: Vec<(String, Option<usize>, Option<usize>)>,
+    /// Signature name and its entries; in order of first appearance.
+    pairs: Vec<Pair>,
     payload: Vec<usize>,
 }
 
@@ -62,18 +75,17 @@ impl LayoutBuilder {
                 problem: "signatures must come before every payload file",
             });
         }
-        let parsed = rest
-            .strip_suffix(".sig")
-            .map(|n| (n, true))
-            .or_else(|| rest.strip_suffix(".pem").map(|n| (n, false)))
+        let parsed = [(".sig", Ext::Sig), (".pem", Ext::Pem), (".tst", Ext::Tst)]
+            .into_iter()
+            .find_map(|(suffix, ext)| rest.strip_suffix(suffix).map(|n| (n, ext)))
             .filter(|(n, _)| valid_signature_name(n));
-        let Some((signature, is_sig)) = parsed else {
+        let Some((signature, ext)) = parsed else {
             return Err(Error::MisplacedEntry {
                 entry: name.into(),
-                problem: "only signatures/NAME.sig and signatures/NAME.pem (NAME: [A-Za-z0-9._-]{1,64}) may be in signatures/",
+                problem: "only signatures/NAME.sig, signatures/NAME.pem and signatures/NAME.tst (NAME: [A-Za-z0-9._-]{1,64}) may be in signatures/",
             });
         };
-        let slot = match self.pairs.iter().position(|(n, _, _)| n == signature) {
+        let slot = match self.pairs.iter().position(|p| p.name == signature) {
             Some(p) => p,
             None => {
                 if self.pairs.len() >= limits.max_signatures {
@@ -84,32 +96,39 @@ impl LayoutBuilder {
                         actual: self.pairs.len() as u64 + 1,
                     });
                 }
-                self.pairs.push((signature.to_owned(), None, None));
+                self.pairs.push(Pair {
+                    name: signature.to_owned(),
+                    ..Pair::default()
+                });
                 self.pairs.len() - 1
             }
         };
         if let Some(pair) = self.pairs.get_mut(slot) {
-            if is_sig {
-                pair.1 = Some(index);
-            } else {
-                pair.2 = Some(index);
-            }
+            let field = match ext {
+                Ext::Sig => &mut pair.sig,
+                Ext::Pem => &mut pair.pem,
+                Ext::Tst => &mut pair.tst,
+            };
+            // A second entry of one name is a duplicate name, refused as such
+            // by the structure rules; here the first stays.
+            field.get_or_insert(index);
         }
         Ok(Role::Signature)
     }
 
-    /// The complete signature pairs: every pair has both halves, and there is one.
-    pub(crate) fn signatures(&self) -> Result<Vec<(String, usize, usize)>, Error> {
+    /// The complete signature pairs: every pair has both halves (a `.tst`
+    /// alone is half of nothing), and there is one.
+    pub(crate) fn signatures(&self) -> Result<Vec<PairEntries>, Error> {
         if self.count == 0 {
             return Err(Error::ManifestMissing);
         }
         let mut signatures = Vec::with_capacity(self.pairs.len());
-        for (name, sig, pem) in &self.pairs {
-            match (sig, pem) {
-                (Some(s), Some(p)) => signatures.push((name.clone(), *s, *p)),
+        for p in &self.pairs {
+            match (p.sig, p.pem) {
+                (Some(s), Some(m)) => signatures.push((p.name.clone(), s, m, p.tst)),
                 _ => {
                     return Err(Error::SignatureMissing {
-                        signature: Some(name.clone()),
+                        signature: Some(p.name.clone()),
                     })
                 }
             }
@@ -121,7 +140,16 @@ impl LayoutBuilder {
     }
 }
 
-fn valid_signature_name(name: &str) -> bool {
+/// Which file of a signature an entry is.
+#[derive(Clone, Copy)]
+enum Ext {
+    Sig,
+    Pem,
+    Tst,
+}
+
+/// Whether `name` is a valid signature name: `[A-Za-z0-9._-]{1,64}`.
+pub(crate) fn valid_signature_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .bytes()

@@ -12,7 +12,7 @@ use crate::manifest::{FileEntry, Manifest};
 use crate::outcome::{Rejection, VerifiedPackage};
 use crate::zip::content::{self, Content, Delimit, Recorded, Signed, Spec};
 
-use super::authenticate::Authenticated;
+use super::authenticate::{Authenticated, SignatureFiles};
 use super::layout::{LayoutBuilder, Role};
 use super::listing::Listing;
 use super::sink::{EntrySink, Sink};
@@ -124,7 +124,7 @@ impl<'v> Pipeline<'v> {
         let pairs = self.layout.signatures()?;
         let manifest = self.manifest.take().ok_or(Error::ManifestMissing)?;
         let mut contents = Vec::with_capacity(pairs.len());
-        for (name, sig, pem) in pairs {
+        for (name, sig, pem, tst) in pairs {
             let mut file = |index: usize| {
                 self.small
                     .iter()
@@ -133,7 +133,13 @@ impl<'v> Pipeline<'v> {
                     .ok_or(Error::SignatureMissing { signature: None })
             };
             let (sig, pem) = (file(sig)?, file(pem)?);
-            contents.push((name, sig, pem));
+            let tst = tst.map(&mut file).transpose()?;
+            contents.push(SignatureFiles {
+                name,
+                sig,
+                pem,
+                tst,
+            });
         }
         self.small.clear();
         let auth = self.v.authenticate(&manifest, &contents)?;

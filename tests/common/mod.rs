@@ -5,6 +5,8 @@
 
 pub mod cases;
 pub mod cli;
+pub mod der_tree;
+pub mod tsa;
 
 use std::path::{Path, PathBuf};
 
