@@ -232,14 +232,21 @@ impl ChainOptions {
 pub struct ValidatedChain {
     certificates: Vec<Vec<u8>>,
     subjects: Vec<String>,
+    notes: Vec<PathNote>,
 }
 
 impl ValidatedChain {
-    pub(crate) fn new(certificates: Vec<Vec<u8>>, subjects: Vec<String>) -> Self {
+    pub(crate) fn new(certificates: Vec<Vec<u8>>, subjects: Vec<String>, notes: Vec<PathNote>) -> Self {
         Self {
             certificates,
             subjects,
+            notes,
         }
+    }
+
+    /// What weakened the path: revocation not checked, a stale CRL used.
+    pub fn notes(&self) -> &[PathNote] {
+        &self.notes
     }
 
     /// The DER certificates from the end entity up to the trust anchor.
@@ -1005,6 +1012,26 @@ pub(crate) struct PathCheck<'a> {
     accepted_anchor: std::cell::Cell<Option<usize>>,
     /// Every path refused, with why.
     findings: RefCell<Vec<ChainError>>,
+    /// What weakened the path being checked (the last accepted one's, at the end).
+    notes: RefCell<Vec<PathNote>>,
+}
+
+/// Something that weakens an accepted path without refusing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PathNote {
+    /// No CRL from its issuer is in the store: its revocation was not checked.
+    Unchecked {
+        /// Its subject.
+        certificate: String,
+    },
+    /// A CRL past its nextUpdate was used (`CrlExpiration::Ignore`).
+    StaleCrl {
+        /// The certificate it covered.
+        certificate: String,
+        /// The CRL's nextUpdate.
+        next_update: UnixTime,
+    },
 }
 
 /// Why a candidate path is refused: a cause, or the work bound ran out.
@@ -1042,7 +1069,19 @@ impl<'a> PathCheck<'a> {
             work,
             accepted_anchor: std::cell::Cell::new(None),
             findings: RefCell::new(Vec::new()),
+            notes: RefCell::new(Vec::new()),
         }
+    }
+
+    fn note(&self, note: PathNote) {
+        if let Ok(mut notes) = self.notes.try_borrow_mut() {
+            notes.push(note);
+        }
+    }
+
+    /// What weakened the accepted path.
+    pub(crate) fn accepted_notes(&self) -> Vec<PathNote> {
+        self.notes.borrow().clone()
     }
 
     /// The hook: `Ok` accepts the path; an error makes webpki look for
@@ -1050,6 +1089,9 @@ impl<'a> PathCheck<'a> {
     /// (its least specific error), so that which cause names the failure is
     /// decided by [`ChainError::rank`], not by webpki's ranking of stand-ins.
     pub(crate) fn check(&self, path: &VerifiedPath<'_>) -> Result<(), webpki::Error> {
+        if let Ok(mut notes) = self.notes.try_borrow_mut() {
+            notes.clear();
+        }
         let (finding, to_webpki) = match self.problem(path) {
             Ok(anchor) => {
                 self.accepted_anchor.set(Some(anchor));
@@ -1273,7 +1315,16 @@ impl<'a> PathCheck<'a> {
             let status = revocation::status(self.work, self.crls, f, issuer, crl_time, self.rules)
                 .map_err(|_| Refusal::WorkExceeded)?;
             match status {
-                Status::Good | Status::Unchecked => {}
+                Status::Good { stale: None } => {}
+                Status::Good {
+                    stale: Some(next_update),
+                } => self.note(PathNote::StaleCrl {
+                    certificate: f.subject.clone(),
+                    next_update,
+                }),
+                Status::Unchecked => self.note(PathNote::Unchecked {
+                    certificate: f.subject.clone(),
+                }),
                 Status::Revoked { crl, .. } => {
                     let crl_issuer = self
                         .crls

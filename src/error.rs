@@ -26,6 +26,9 @@ use crate::revocation::CrlProblem;
 #[non_exhaustive]
 pub enum Error {
     // ---- archive structure -------------------------------------------------
+    /// The package has no bytes at all.
+    #[error("the package is empty (0 bytes): nothing was received; a failed download or copy, or the wrong file?")]
+    Empty,
     /// The bytes are not a well-formed ZIP archive.
     #[error("malformed archive{}: {defect}", at(entry))]
     ArchiveMalformed {
@@ -180,6 +183,13 @@ pub enum Error {
         signature: Option<String>,
     },
 
+    /// The verifier denies warnings (`deny_warnings`), and there are some.
+    #[error("warnings are denied (--deny-warnings), and verification has {}: {}", warnings.len(), warnings.iter().map(|w| format!("[{}] {w}", w.code())).collect::<Vec<_>>().join("; "))]
+    WarningsDenied {
+        /// The warnings.
+        warnings: Vec<crate::warning::Warning>,
+    },
+
     // ---- identity ----------------------------------------------------------
     /// A genuine package, but not the one the operator expects: another
     /// package name, or (when a minimum version is set) a version that is
@@ -259,6 +269,7 @@ impl Error {
     /// A stable snake_case name for the kind of error, used in JSON reports.
     pub fn kind(&self) -> &'static str {
         match self {
+            Self::Empty => "package_empty",
             Self::ArchiveMalformed { .. } => "archive_malformed",
             Self::ArchiveAmbiguous { .. } => "archive_ambiguous",
             Self::UnsafePath { .. } => "unsafe_path",
@@ -276,6 +287,7 @@ impl Error {
             Self::Untrusted { cause, .. } => cause.kind(),
             Self::ThresholdNotMet { .. } => "threshold_not_met",
             Self::TimestampMissing { .. } => "timestamp_missing",
+            Self::WarningsDenied { .. } => "warnings_denied",
             Self::PackageMismatch(_) => "package_mismatch",
             Self::VersionRollback { .. } => "version_rollback",
             Self::UnlistedEntry { .. } => "unlisted_entry",
@@ -1023,5 +1035,26 @@ fn timestamp_missing(signature: Option<&str>) -> String {
     match signature {
         Some(s) => format!("signature \"{s}\" has no trusted timestamp, and {rule}: it does not count"),
         None => format!("no trusted signature has a trusted timestamp, and {rule}: have the vendor timestamp its signatures (signatures/NAME.tst), and trust its time-stamping authority"),
+    }
+}
+
+/// A PEM reader's error in plain words (its own text shows byte values).
+pub(crate) fn pem_problem(e: &rustls_pki_types::pem::Error) -> String {
+    use rustls_pki_types::pem::Error as E;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_owned();
+    match e {
+        E::MissingSectionEnd { end_marker } => format!(
+            "a PEM block is not closed (no \"{}\" line): the file looks truncated",
+            text(end_marker)
+        ),
+        E::IllegalSectionStart { line } => {
+            format!("a PEM BEGIN line is malformed: \"{}\"", text(line))
+        }
+        E::Base64Decode(_) => {
+            "the base64 inside a PEM block is corrupt (damaged or edited by hand?)".into()
+        }
+        E::NoItemsFound => "no PEM block of the kind expected".into(),
+        E::SectionTooLarge => "a PEM block is larger than 256 MB".into(),
+        other => other.to_string(),
     }
 }

@@ -98,6 +98,7 @@ mod timestamp;
 mod trust;
 mod validate;
 mod verify;
+mod warning;
 mod work;
 mod x509;
 mod zip;
@@ -105,7 +106,7 @@ mod zip;
 pub use cert::{CertInfo, Fingerprint, Fingerprinted};
 pub use chain::{
     AnchorPolicy, AnchorWindow, ChainError, ChainOptions, ChainProblem, IssuerMissing, NoPath,
-    NotAllowed, Origin, PathEnd, PathFailure, PathRole, RevocationPolicy, Usage, ValidatedChain,
+    NotAllowed, Origin, PathEnd, PathFailure, PathNote, PathRole, RevocationPolicy, Usage, ValidatedChain,
     WebpkiError,
 };
 pub use error::{
@@ -124,7 +125,7 @@ pub use pack::{Compression, PackageBuilder};
 pub use policy::{PackageIntermediates, Policy, SignerRule};
 pub use report::{
     CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TimestampReport,
-    TreeDifferenceReport, TreeReport, REPORT_SCHEMA_VERSION,
+    TreeDifferenceReport, TreeReport, VerificationTime, WarningReport, REPORT_SCHEMA_VERSION,
 };
 pub use revocation::{CrlProblem, RevocationUnknown};
 pub use rustls_pki_types::UnixTime;
@@ -135,6 +136,7 @@ pub use time::parse_rfc3339;
 pub use timestamp::{Timestamp, TimestampStatus};
 pub use trust::{CrlExpiration, TrustStore};
 pub use verify::Verifier;
+pub use warning::Warning;
 
 /// The README's Rust example is compiled as a doctest.
 #[cfg(doctest)]

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::manifest::{Manifest, PackageInfo};
 use crate::signature::Algorithm;
 use crate::timestamp::{Timestamp, TimestampStatus};
+use crate::warning::Warning;
 use rustls_pki_types::UnixTime;
 
 /// A signature's outcome.
@@ -75,6 +76,7 @@ pub struct VerifiedPackage {
     manifest: Manifest,
     manifest_sha256: [u8; 32],
     signatures: Vec<SignatureOutcome>,
+    warnings: Vec<Warning>,
     bytes: u64,
 }
 
@@ -83,12 +85,14 @@ impl VerifiedPackage {
         manifest: Manifest,
         manifest_sha256: [u8; 32],
         signatures: Vec<SignatureOutcome>,
+        warnings: Vec<Warning>,
         bytes: u64,
     ) -> Self {
         Self {
             manifest,
             manifest_sha256,
             signatures,
+            warnings,
             bytes,
         }
     }
@@ -102,6 +106,11 @@ impl VerifiedPackage {
     /// artifact or an extracted tree to what was signed.
     pub fn manifest_sha256(&self) -> [u8; 32] {
         self.manifest_sha256
+    }
+
+    /// What weakened the decision without failing it.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// Every signature's outcome (at least one is trusted).

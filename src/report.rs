@@ -7,6 +7,7 @@ use crate::cert::CertInfo;
 use crate::error::Error;
 use crate::outcome::{Rejection, SignatureOutcome, VerifiedPackage};
 use crate::time::format_unix;
+use rustls_pki_types::UnixTime;
 
 /// A failure as reports show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -154,7 +155,7 @@ pub struct PackageId {
 /// The version of the report's JSON shape (`schema_version`), documented in
 /// `docs/REPORT.md` with a JSON Schema in `docs/report.schema.json`. Adding an
 /// optional field keeps it; removing or changing one raises it.
-pub const REPORT_SCHEMA_VERSION: u32 = 4;
+pub const REPORT_SCHEMA_VERSION: u32 = 5;
 
 /// One payload file of a verified package, as `--list` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -211,6 +212,40 @@ pub struct Report {
     /// ([`Report::with_tree`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree: Option<TreeReport>,
+    /// What weakened the decision without failing it (with
+    /// `warnings_denied`: what failed it).
+    pub warnings: Vec<WarningReport>,
+    /// The verification time and where it came from, when the caller says
+    /// ([`Report::with_verification_time`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_time: Option<VerificationTime>,
+}
+
+/// A warning as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WarningReport {
+    /// Its stable code ([`Warning::code`](crate::Warning::code)).
+    pub code: &'static str,
+    /// For people.
+    pub message: String,
+}
+
+impl From<&crate::warning::Warning> for WarningReport {
+    fn from(w: &crate::warning::Warning) -> Self {
+        Self {
+            code: w.code(),
+            message: w.to_string(),
+        }
+    }
+}
+
+/// The verification time, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationTime {
+    /// RFC 3339, whole seconds, UTC.
+    pub time: String,
+    /// `clock` (the system clock) or `at` (the caller's explicit time).
+    pub source: &'static str,
 }
 
 /// An installed tree compared with a verified package (`--check-tree`).
@@ -256,6 +291,8 @@ impl Report {
                 metadata: Some(p.manifest().metadata().clone()),
                 extracted_to: None,
                 tree: None,
+                warnings: p.warnings().iter().map(WarningReport::from).collect(),
+                verification_time: None,
             },
             Err(r) => {
                 let (files, bytes) = r.progress();
@@ -276,6 +313,13 @@ impl Report {
                     metadata: None,
                     extracted_to: None,
                     tree: None,
+                    warnings: match r.error() {
+                        Error::WarningsDenied { warnings } => {
+                            warnings.iter().map(WarningReport::from).collect()
+                        }
+                        _ => Vec::new(),
+                    },
+                    verification_time: None,
                 }
             }
         }
@@ -301,7 +345,19 @@ impl Report {
             metadata: None,
             extracted_to: None,
             tree: None,
+            warnings: Vec::new(),
+            verification_time: None,
         }
+    }
+
+    /// Records the verification time and its source (`clock` or `at`).
+    #[must_use]
+    pub fn with_verification_time(mut self, time: UnixTime, source: &'static str) -> Self {
+        self.verification_time = Some(VerificationTime {
+            time: format_unix(time),
+            source,
+        });
+        self
     }
 
     /// Records that the verified package was extracted into `dir`.

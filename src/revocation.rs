@@ -263,8 +263,9 @@ impl Crl {
 /// A certificate's revocation status on one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Status {
-    /// Not revoked, as current CRLs show.
-    Good,
+    /// Not revoked, as current CRLs show; `stale`: the latest nextUpdate of
+    /// a CRL that counted although past it (`CrlExpiration::Ignore`).
+    Good { stale: Option<UnixTime> },
     /// Its issuer has no CRL in the store.
     Unchecked,
     /// Listed by an authoritative CRL.
@@ -406,14 +407,23 @@ pub(crate) fn status(
         }
     }
     let mut covered = 0u16;
+    let mut stale = None;
     for crl in &usable {
         match crl.not_current(time, rules.ignore_expiry) {
-            None => covered |= crl.scope.reasons,
+            None => {
+                covered |= crl.scope.reasons;
+                // Counted only because its expiry is ignored: say so.
+                if let Some(RevocationUnknown::Expired { next_update }) =
+                    crl.not_current(time, false)
+                {
+                    stale = Some(stale.map_or(next_update, |s: UnixTime| s.max(next_update)));
+                }
+            }
             Some(why) => best = best.max(why),
         }
     }
     if covered == ALL_REASONS {
-        Ok(Status::Good)
+        Ok(Status::Good { stale })
     } else if covered != 0 {
         Ok(Status::Unknown(RevocationUnknown::SomeReasons))
     } else {

@@ -277,8 +277,23 @@ impl SigningKey {
     /// # Errors
     /// [`BuildError::Key`] if the PEM has no PKCS#8 key or the key type is not supported.
     pub fn from_pkcs8_pem(pem: &[u8]) -> Result<Self, BuildError> {
-        let der = PrivatePkcs8KeyDer::from_pem_slice(pem)
-            .map_err(|e| BuildError::Key(KeyProblem::NotPkcs8(e.to_string())))?;
+        let der = PrivatePkcs8KeyDer::from_pem_slice(pem).map_err(|e| {
+            // Say what the file holds instead, and how to convert it.
+            let text = String::from_utf8_lossy(pem);
+            let convert = "convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8.pem`";
+            let why = if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+                format!("the key is encrypted (PKCS#8 with a passphrase); decrypt it: {convert} (it asks for the passphrase)")
+            } else if text.contains("-----BEGIN EC PRIVATE KEY-----") {
+                format!("the key is in SEC1 form (BEGIN EC PRIVATE KEY), not PKCS#8; {convert}")
+            } else if text.contains("-----BEGIN RSA PRIVATE KEY-----") {
+                format!("the key is in PKCS#1 form (BEGIN RSA PRIVATE KEY), not PKCS#8; {convert}")
+            } else if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+                "the key is in OpenSSH form; export it as PKCS#8 (ssh-keygen -p -m PKCS8 -f KEY)".into()
+            } else {
+                crate::error::pem_problem(&e)
+            };
+            BuildError::Key(KeyProblem::NotPkcs8(why))
+        })?;
         Self::from_pkcs8_der(der.secret_pkcs8_der())
     }
 

@@ -213,7 +213,7 @@ fn pem_or_der<T: PemObject + From<Vec<u8>>>(
     let items: Vec<T> = if is_pem(bytes) {
         T::pem_slice_iter(bytes)
             .collect::<Result<_, _>>()
-            .map_err(|e| trust_input(source, InputProblem::BadPem(e.to_string())))?
+            .map_err(|e| trust_input(source, InputProblem::BadPem(crate::error::pem_problem(&e))))?
     } else {
         vec![T::from(bytes.to_vec())]
     };

@@ -16,8 +16,10 @@ use crate::outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPacka
 use crate::signature::{self, Checked, Unlisted};
 use crate::timestamp::{self, TimestampStatus};
 use crate::trust;
+use crate::warning::Warning;
 use crate::work::Work;
 
+use super::warnings;
 use super::Verifier;
 
 impl Verifier {
@@ -31,9 +33,14 @@ impl Verifier {
     ) -> Result<Authenticated, Rejection> {
         // One budget for the package's certificate work (crate::work).
         let work = Work::new();
+        let mut warnings = warnings::anchors(&work, &self.trust);
         let outcomes: Vec<SignatureOutcome> = pairs
             .iter()
-            .map(|files| self.check_signature(&work, files, manifest))
+            .map(|files| {
+                let (outcome, found) = self.check_signature(&work, files, manifest);
+                warnings.extend(found);
+                outcome
+            })
             .collect();
         let reject = |error: Error| Rejection::new(error, outcomes.clone(), None, 0, 0);
         let problem = |o: &SignatureOutcome| o.problem.clone();
@@ -109,11 +116,16 @@ impl Verifier {
             manifest,
             manifest_sha256,
             signatures: outcomes,
+            warnings,
         };
         // Which package this is, before any payload is read or written.
         self.policy
             .check_package(authenticated.manifest.package())
             .map_err(|e| authenticated.reject(e, 0, 0))?;
+        if self.deny_warnings && !authenticated.warnings.is_empty() {
+            let warnings = authenticated.warnings.clone();
+            return Err(authenticated.reject(Error::WarningsDenied { warnings }, 0, 0));
+        }
         Ok(authenticated)
     }
 
@@ -123,7 +135,8 @@ impl Verifier {
         work: &Work,
         files: &SignatureFiles,
         manifest: &[u8],
-    ) -> SignatureOutcome {
+    ) -> (SignatureOutcome, Vec<Warning>) {
+        let mut warnings = Vec::new();
         let (name, sig, pem) = (files.name.as_str(), &files.sig[..], &files.pem[..]);
         let mut o = SignatureOutcome {
             name: name.to_owned(),
@@ -303,12 +316,21 @@ impl Verifier {
                 });
             }
             o.status = SignatureStatus::Trusted;
+            warnings = super::warnings::path(
+                work,
+                &self.trust,
+                name,
+                &chain,
+                trusted_stamp.is_none(),
+                self.time,
+                self.warn_days,
+            );
             Ok(())
         })();
         if let Err(e) = result {
             o.problem = Some(e);
         }
-        o
+        (o, warnings)
     }
 }
 
@@ -357,6 +379,8 @@ fn count(outcomes: &[SignatureOutcome]) -> Vec<(String, Counted)> {
 /// What authentication established: the parsed manifest and every signature's outcome.
 pub(crate) struct Authenticated {
     pub(crate) manifest: Manifest,
+    /// What weakened the decision.
+    warnings: Vec<Warning>,
     /// SHA-256 of the signed manifest bytes.
     manifest_sha256: [u8; 32],
     signatures: Vec<SignatureOutcome>,
@@ -375,6 +399,12 @@ impl Authenticated {
     }
 
     pub(crate) fn into_verified(self, bytes: u64) -> VerifiedPackage {
-        VerifiedPackage::new(self.manifest, self.manifest_sha256, self.signatures, bytes)
+        VerifiedPackage::new(
+            self.manifest,
+            self.manifest_sha256,
+            self.signatures,
+            self.warnings,
+            bytes,
+        )
     }
 }

@@ -101,6 +101,9 @@ struct Linear<'v, 's, I> {
 
 impl<I: Input> Linear<'_, '_, I> {
     fn run(mut self) -> Result<VerifiedPackage, Rejection> {
+        if self.s.at_end().map_err(|e| self.fatal(e))? {
+            return Err(self.fatal(Error::Empty));
+        }
         let mut sig = self.s.u32().map_err(|e| self.fatal(e))?;
         while sig == LOCAL_SIG {
             if let Next::Stop = self.entry()? {

@@ -15,6 +15,7 @@ mod pipeline;
 mod seekable;
 mod sink;
 mod verdict;
+mod warnings;
 
 pub(crate) use layout::LayoutBuilder;
 pub(crate) use listing::check_mode;
@@ -42,6 +43,10 @@ pub struct Verifier {
     time: UnixTime,
     limits: Limits,
     progress: Option<ProgressFn>,
+    /// Days ahead that an expiry or an anchor window's end is warned about.
+    warn_days: u32,
+    /// Whether any warning rejects the package.
+    deny_warnings: bool,
 }
 
 /// A progress callback (see [`Verifier::with_progress`]).
@@ -64,6 +69,8 @@ impl Verifier {
             time,
             limits: Limits::default(),
             progress: None,
+            warn_days: 30,
+            deny_warnings: false,
         }
     }
 
@@ -76,6 +83,23 @@ impl Verifier {
     #[must_use]
     pub fn with_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
         self.progress = Some(ProgressFn(Arc::new(progress)));
+        self
+    }
+
+    /// Warns about a certificate on the path, or the trust window of the
+    /// anchor it ends at, that ends within `days` of the verification time
+    /// (default 30).
+    #[must_use]
+    pub fn warn_within_days(mut self, days: u32) -> Self {
+        self.warn_days = days;
+        self
+    }
+
+    /// Makes any [`Warning`](crate::Warning) reject the package
+    /// (`warnings_denied`), before any payload is read or written.
+    #[must_use]
+    pub fn deny_warnings(mut self, deny: bool) -> Self {
+        self.deny_warnings = deny;
         self
     }
 

@@ -126,7 +126,7 @@ pub fn cases() -> Vec<Case> {
         )),
         // ---- archive structure -------------------------------------------
         case("not a zip", "archive_malformed", b"this is not a zip file at all, just text".to_vec()),
-        case("empty file", "archive_malformed", Vec::new()),
+        case("empty file", "package_empty", Vec::new()),
         case("prepended bytes, offsets absolute", "archive_ambiguous", with(|z| z.prefix = b"MZ\x90\x00 janus".to_vec())),
         case("prepended bytes, offsets relative (Janus)", "archive_ambiguous", with(|z| {
             z.prefix = b"dex\n035\0 janus".to_vec();

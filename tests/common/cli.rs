@@ -33,8 +33,14 @@ pub fn example(name: &str) -> PathBuf {
                 bin.display()
             )
         });
-    let newest_source = newest_mtime(&repo().join("src"))
-        .max(newest_mtime(&repo().join(format!("examples/{name}.rs"))));
+    // An example is examples/NAME.rs or examples/NAME/.
+    let single = repo().join(format!("examples/{name}.rs"));
+    let source = if single.exists() {
+        single
+    } else {
+        repo().join(format!("examples/{name}"))
+    };
+    let newest_source = newest_mtime(&repo().join("src")).max(newest_mtime(&source));
     assert!(
         built >= newest_source,
         "example binary {} is older than its sources: run `cargo build --examples` \

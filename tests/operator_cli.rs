@@ -1,0 +1,386 @@
+//! The example verifier as an operator's tool (issue 16): it never crashes
+//! on ordinary pipelines, reads any file as what it is, reports every
+//! mistake in the form asked for, names the input and the fix, and warns
+//! before trust weakens. Each test runs the binary.
+#![cfg(unix)]
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+use common::cli::*;
+use common::AT;
+use serde_json::Value;
+
+const DEMO: &str = "testdata/Full-upgrade-package-dten.zip";
+
+fn demo(extra: &[&str], package: &str) -> Vec<String> {
+    let mut a = strings(&[
+        "--root",
+        "testdata/pki/root-g1.pem",
+        "--intermediates",
+        "testdata/pki/advisory-chain.pem",
+        "--at",
+        AT,
+    ]);
+    a.extend(strings(extra));
+    a.push(package.into());
+    a
+}
+
+/// Runs the verifier with stdout a pipe whose reader takes `take` bytes and
+/// hangs up; the exit code.
+fn closed_pipe(args: &[String], take: usize) -> i32 {
+    let mut child = Command::new(example("verify"))
+        .args(args)
+        .current_dir(common::repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = vec![0; take];
+    let _ = out.read_exact(&mut buf);
+    drop(out);
+    let status = child.wait_with_output().unwrap();
+    let code = status
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("killed: {:?}", status.status));
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    if code == 2 {
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("cannot write the report"), "{stderr}");
+    }
+    code
+}
+
+/// `verify ... | head -c1` and `> /dev/full`: the documented exit code,
+/// 100 times out of 100, never a panic. A report that fits the pipe is
+/// written whole before the reader hangs up (0); one that does not is a
+/// failed write (2).
+#[test]
+fn a_closed_pipe_or_a_full_disk_is_exit_2_never_a_panic() {
+    for _ in 0..100 {
+        let code = closed_pipe(&demo(&[], DEMO), 1);
+        assert!(code == 0 || code == 2, "exit {code}");
+    }
+    // A report larger than a pipe's buffer: the write must fail.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("many.zip");
+    let mut b = pkgverify::PackageBuilder::new("many", "1.0.0");
+    for i in 0..3000 {
+        b = b.file(&format!("files/f{i:05}"), vec![b'x'], 0o644);
+    }
+    let (key, chain) = common::signer("signer-p256");
+    fs::write(&big, common::build(b.signer("v", key, chain))).unwrap();
+    let args = strings(&[
+        "--list",
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--at",
+        AT,
+        &p(&big),
+    ]);
+    for _ in 0..20 {
+        assert_eq!(closed_pipe(&args, 1), 2);
+    }
+    for json in [false, true] {
+        let mut a = demo(&[], DEMO);
+        if json {
+            a.insert(0, "--json".into());
+        }
+        for _ in 0..100 {
+            let out = Command::new(example("verify"))
+                .args(&a)
+                .current_dir(common::repo())
+                .stdout(fs::File::create("/dev/full").unwrap())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{out:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("No space left"), "{stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+    }
+}
+
+/// A FIFO, `/dev/stdin` on a pipe and bash's process substitution are
+/// streams, verified as `-` is; an empty file is empty, not malformed.
+#[test]
+fn any_file_is_read_as_what_it_is() {
+    let bytes = fs::read(common::repo().join(DEMO)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pkg.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let (fifo, bytes) = (fifo.clone(), bytes.clone());
+        std::thread::spawn(move || {
+            fs::OpenOptions::new()
+                .write(true)
+                .open(fifo)
+                .unwrap()
+                .write_all(&bytes)
+        })
+    };
+    let out = verify(&demo(&["--json"], &p(&fifo)));
+    writer.join().unwrap().unwrap();
+    assert_eq!(out.code, 0, "a FIFO: {out:?}");
+
+    let out = run("verify", &demo(&["--json"], "/dev/stdin"), Some(&bytes));
+    assert_eq!(out.code, 0, "/dev/stdin on a pipe: {out:?}");
+
+    let script = format!(
+        "exec \"$0\" --root testdata/pki/root-g1.pem --intermediates testdata/pki/advisory-chain.pem --at {AT} --json <(cat {DEMO})"
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg(example("verify"))
+        .current_dir(common::repo())
+        .output()
+        .expect("bash");
+    assert_eq!(out.status.code(), Some(0), "process substitution: {out:?}");
+
+    let empty = dir.path().join("empty.zip");
+    fs::write(&empty, b"").unwrap();
+    for package in [p(&empty), "-".into()] {
+        let out = run("verify", &demo(&["--json"], &package), Some(b""));
+        assert_eq!(out.code, 1, "{out:?}");
+        let v = json(&out);
+        assert_eq!(v["error"]["kind"], "package_empty");
+        assert!(v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("empty (0 bytes)"));
+    }
+}
+
+/// `--json` is one object on stdout in every case, whatever else is given.
+#[test]
+fn json_is_one_object_whatever_else_is_given() {
+    let cases: Vec<Vec<String>> = vec![
+        strings(&["--json", "--quiet", "--trust", "no-such.toml", DEMO]),
+        strings(&["-q", "--json", "--trust", "no-such.toml", DEMO]),
+        strings(&["--json", "-q", "--frobnicate"]),
+        strings(&["--json", "--quiet", "--root", "no-such.pem", DEMO]),
+        strings(&["--json", "--quiet"]),
+    ];
+    for args in cases {
+        let out = verify(&args);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        let v = json(&out);
+        assert_eq!(v["verified"], false, "{args:?}");
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+    }
+}
+
+#[test]
+fn version_help_and_dates() {
+    let out = verify(&strings(&["--version"]));
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout.trim(),
+        format!("verify {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = verify(&strings(&["--help"]));
+    assert_eq!(out.code, 0);
+    for part in [
+        "Exit status:",
+        "  0  verified",
+        "  1  rejected",
+        "  2  the caller",
+        "Examples:",
+        "--at <TIME>",
+        "2027-06-01",
+    ] {
+        assert!(
+            out.stdout.contains(part),
+            "{part:?} in --help:\n{}",
+            out.stdout
+        );
+    }
+    // --at takes a date, meaning its first second (UTC).
+    let out = verify(
+        &[
+            strings(&[
+                "--json",
+                "--root",
+                "testdata/pki/root-g1.pem",
+                "--intermediates",
+                "testdata/pki/advisory-chain.pem",
+                "--at",
+                "2027-06-01",
+            ]),
+            strings(&[DEMO]),
+        ]
+        .concat(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let v: Value = json(&out);
+    assert_eq!(v["verification_time"]["time"], "2027-06-01T00:00:00Z");
+    assert_eq!(v["verification_time"]["source"], "at");
+    // Without --at, the clock.
+    let out = verify(&strings(&[
+        "--json",
+        "--root",
+        "testdata/pki/root-g1.pem",
+        "--intermediates",
+        "testdata/pki/advisory-chain.pem",
+        DEMO,
+    ]));
+    assert_eq!(json(&out)["verification_time"]["source"], "clock");
+    // The human output says it too.
+    let out = verify(&demo(&[], DEMO));
+    assert!(
+        out.stdout
+            .contains(&format!("verification time {AT} (given with --at)")),
+        "{out:?}"
+    );
+}
+
+/// Every input error names the option (or policy key and line), the file,
+/// the reason in plain words, and what is expected; `--json` gives it its
+/// own kind; nothing prints a library type's Debug form (byte lists).
+#[test]
+fn input_errors_name_the_option_the_file_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| p(&dir.path().join(name));
+    let cert = fs::read_to_string(common::pki("signing-ca-g2.pem")).unwrap();
+    fs::write(dir.path().join("truncated.pem"), &cert[..cert.len() / 2]).unwrap();
+    fs::write(
+        dir.path().join("types.toml"),
+        "version = 1\nintermediates = { a = 1 }\n[[anchors]]\nname = \"x\"\nfile = \"y\"\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("number.toml"), "version = \"one\"\n").unwrap();
+    fs::write(
+        dir.path().join("boolean.toml"),
+        "version = 1\npackage_intermediates = \"no\"\n",
+    )
+    .unwrap();
+    // (args, kind, what the message must say)
+    let cases: Vec<(Vec<String>, &str, Vec<String>)> = vec![
+        (
+            strings(&[
+                "--root",
+                "testdata/pki/root-g1.pem",
+                "--intermediates",
+                "nope.pem",
+                DEMO,
+            ]),
+            "trust_input",
+            strings(&["--intermediates", "nope.pem", "No such file"]),
+        ),
+        (
+            strings(&["--root", &path("truncated.pem"), DEMO]),
+            "trust_input",
+            strings(&["--root", "truncated.pem", "not closed", "truncated"]),
+        ),
+        (
+            strings(&["--trust", &path("types.toml"), DEMO]),
+            "policy_invalid",
+            strings(&[
+                "--trust",
+                "types.toml",
+                "line 2",
+                "`intermediates` must be a list",
+            ]),
+        ),
+        (
+            strings(&["--trust", &path("number.toml"), DEMO]),
+            "policy_invalid",
+            strings(&["line 1", "`version` must be a whole number"]),
+        ),
+        (
+            strings(&["--trust", &path("boolean.toml"), DEMO]),
+            "policy_invalid",
+            strings(&["line 2", "`package_intermediates` must be true or false"]),
+        ),
+        (
+            strings(&[
+                "--root",
+                "testdata/pki/root-g1.pem",
+                "--min-version",
+                "4.2",
+                DEMO,
+            ]),
+            "usage",
+            strings(&["--min-version", "4.2", "expected MAJOR.MINOR.PATCH"]),
+        ),
+    ];
+    for (args, kind, says) in cases {
+        let human = verify(&args);
+        assert_eq!(human.code, 2, "{args:?}: {human:?}");
+        let out = verify(&[strings(&["--json"]), args.clone()].concat());
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        let v = json(&out);
+        assert_eq!(v["error"]["kind"], kind, "{args:?}: {v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        for part in &says {
+            assert!(message.contains(part.as_str()), "{part:?} in {message:?}");
+            assert!(
+                human.stderr.contains(part.as_str()),
+                "{part:?} in {human:?}"
+            );
+        }
+        // No Debug output: byte lists, enum names in brackets.
+        assert!(!message.contains("[45, 45"), "{message}");
+        assert!(!message.contains("Err("), "{message}");
+    }
+}
+
+/// The example signer names what a key file holds and how to convert it.
+#[test]
+fn the_signer_explains_a_key_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let pk8 = common::pki("signer-p256.key");
+    let sec1 = dir.path().join("sec1.key");
+    let out = Command::new("openssl")
+        .args(["ec", "-in"])
+        .arg(&pk8)
+        .arg("-out")
+        .arg(&sec1)
+        .output()
+        .expect("openssl");
+    assert!(out.status.success(), "{out:?}");
+    let enc = dir.path().join("enc.key");
+    let out = Command::new("openssl")
+        .args(["pkcs8", "-topk8", "-passout", "pass:x", "-in"])
+        .arg(&pk8)
+        .arg("-out")
+        .arg(&enc)
+        .output()
+        .expect("openssl");
+    assert!(out.status.success(), "{out:?}");
+    let payload = dir.path().join("payload");
+    fs::create_dir(&payload).unwrap();
+    fs::write(payload.join("f"), b"x").unwrap();
+    for (key, says) in [(sec1, "SEC1"), (enc, "encrypted")] {
+        let out = sign(&strings(&[
+            "--name",
+            "d",
+            "--version",
+            "1",
+            "--key",
+            &p(&key),
+            "--cert",
+            "testdata/pki/signer-p256-chain.pem",
+            "--out",
+            &p(&dir.path().join("o.zip")),
+            &p(&payload),
+        ]));
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr.contains(says) && out.stderr.contains("openssl pkcs8 -topk8"),
+            "{out:?}"
+        );
+    }
+}
