@@ -384,3 +384,170 @@ fn the_signer_explains_a_key_it_cannot_use() {
         );
     }
 }
+
+/// The codes of a `--json` report's warnings, in order.
+fn warning_codes(v: &Value) -> Vec<String> {
+    v["warnings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no warnings array: {v}"))
+        .iter()
+        .map(|w| w["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Each warning code, through the binary: the package verifies (exit 0), the
+/// warning is in `--json` and in the human output's warnings section, and
+/// `--deny-warnings` turns it into a rejection (exit 1, `warnings_denied`).
+#[test]
+fn each_weakening_is_warned_and_can_be_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = common::repo();
+    // A CRL from the signer's CA that expired before the verification time,
+    // used under crl_expiration = "ignore".
+    let crl = dir.path().join("stale.crl");
+    fs::write(
+        &crl,
+        common::signing_ca_g2_crl((2027, 1, 1), (2027, 2, 1), 7),
+    )
+    .unwrap();
+    let stale = dir.path().join("stale.toml");
+    fs::write(
+        &stale,
+        format!(
+            "version = 1\ncrls = [{:?}]\ncrl_expiration = \"ignore\"\nintermediates = [{:?}]\n\
+             [[anchors]]\nname = \"G1\"\nfile = {:?}\n",
+            p(&crl),
+            p(&repo.join("testdata/pki/advisory-chain.pem")),
+            p(&repo.join("testdata/pki/root-g1.pem")),
+        ),
+    )
+    .unwrap();
+    let cases: &[(&str, Vec<String>, &str)] = &[
+        (
+            // A cross-signed certificate given as a root sidesteps G1.
+            "anchor_not_root",
+            strings(&["--root", "testdata/pki/root-g2-cross-g1.pem", "--at", AT]),
+            "is not self-signed",
+        ),
+        (
+            "anchor_not_root",
+            strings(&["--root", "testdata/pki/signing-ca-g2.pem", "--at", AT]),
+            "give the self-signed root as --root",
+        ),
+        (
+            "revocation_unchecked",
+            strings(&[
+                "--root",
+                "testdata/pki/root-g1.pem",
+                "--intermediates",
+                "testdata/pki/advisory-chain.pem",
+                "--at",
+                AT,
+            ]),
+            "revocation was not checked",
+        ),
+        (
+            "anchor_window_ending",
+            strings(&[
+                "--trust",
+                "testdata/policy/rotation.toml",
+                "--at",
+                "2027-03-20",
+            ]),
+            "11 day(s) after the verification time",
+        ),
+        (
+            "crl_stale",
+            strings(&["--trust", &p(&stale), "--at", "2027-03-01"]),
+            "was used anyway",
+        ),
+        (
+            "certificate_expiring",
+            strings(&["--root", "testdata/pki/root-g2.pem", "--at", "2094-12-20"]),
+            "expires at 2095-01-01T00:00:00Z, 12 day(s)",
+        ),
+    ];
+    for (code, args, words) in cases {
+        let with = |extra: &[&str]| {
+            let mut a = args.clone();
+            a.extend(strings(extra));
+            a.push(DEMO.into());
+            a
+        };
+        let out = verify(&with(&["--json"]));
+        assert_eq!(out.code, 0, "{code}: {out:?}");
+        let v = json(&out);
+        let codes = warning_codes(&v);
+        assert!(codes.iter().any(|c| c == code), "{code}: {codes:?}");
+        let message = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["code"] == *code)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(words), "{code}: {message}");
+
+        let human = verify(&with(&[]));
+        assert_eq!(human.code, 0, "{code}: {human:?}");
+        let section = human.stdout.split("warnings:").nth(1).unwrap_or("");
+        assert!(
+            section.contains(&format!("[{code}]")),
+            "{code}: {}",
+            human.stdout
+        );
+
+        let denied = verify(&with(&["--json", "--deny-warnings"]));
+        assert_eq!(denied.code, 1, "{code}: {denied:?}");
+        let v = json(&denied);
+        assert_eq!(v["verified"], false);
+        assert_eq!(v["error"]["kind"], "warnings_denied", "{code}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(code.replace('_', " ").as_str())
+                || v["error"]["message"].as_str().unwrap().contains(&message),
+            "{code}: {v}"
+        );
+    }
+
+    // --warn-days moves the horizon: 11 days left is no warning at 10.
+    let out = verify(&strings(&[
+        "--json",
+        "--warn-days",
+        "10",
+        "--trust",
+        "testdata/policy/rotation.toml",
+        "--at",
+        "2027-03-20",
+        DEMO,
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!warning_codes(&json(&out)).contains(&"anchor_window_ending".to_owned()));
+
+    // Nothing weakened: CRLs for every certificate on the path, no deadline
+    // near. No warnings, and --deny-warnings accepts.
+    let crl = dir.path().join("fresh.crl");
+    fs::write(
+        &crl,
+        common::signing_ca_g2_crl((2027, 1, 1), (2027, 12, 1), 8)
+            + &common::crl_of("root-g2", (2027, 1, 1), (2027, 12, 1), 9),
+    )
+    .unwrap();
+    let out = verify(&strings(&[
+        "--json",
+        "--deny-warnings",
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--crl",
+        &p(&crl),
+        "--at",
+        AT,
+        DEMO,
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(warning_codes(&json(&out)), Vec::<String>::new());
+}

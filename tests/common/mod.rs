@@ -170,8 +170,18 @@ pub fn signing_ca_g2_crl(
     next_update: (i32, u8, u8),
     number: u64,
 ) -> String {
+    crl_of("signing-ca-g2", this_update, next_update, number)
+}
+
+/// An empty CRL signed by the test PKI's CA `ca` (`root-g2`, `signing-ca-g2`, ...).
+pub fn crl_of(
+    ca: &str,
+    this_update: (i32, u8, u8),
+    next_update: (i32, u8, u8),
+    number: u64,
+) -> String {
     use rcgen::{date_time_ymd, CertificateRevocationListParams, KeyIdMethod, SerialNumber};
-    let ca = issuer("signing-ca-g2");
+    let ca = issuer(ca);
     CertificateRevocationListParams {
         this_update: date_time_ymd(this_update.0, this_update.1, this_update.2),
         next_update: date_time_ymd(next_update.0, next_update.1, next_update.2),
