@@ -24,7 +24,12 @@
 //!   permission bits. Symbolic links and special files are refused, never
 //!   shipped by accident; empty directories are not recorded; paths a package
 //!   may not hold (`manifest.json`, `signatures/...`, names with `:`, `\` or
-//!   control characters, names equal but for case) are refused.
+//!   control characters, names equal but for case) are refused. Folder
+//!   litter is left out, with a line on stderr: `.DS_Store`, `__MACOSX`,
+//!   `Thumbs.db` and `.git`.
+//! - The signer's certificate must be one the verifier accepts as a signer
+//!   (code-signing EKU, a key allowed to sign, not a CA, valid now): the
+//!   verifier's own rules decide, before anything is written.
 //! - `--metadata FILE.json`: a JSON object (no duplicate keys) whose keys become
 //!   top-level manifest metadata (`requires`, `reboot`, ...); `format`,
 //!   `package` and `files` are refused.
@@ -61,7 +66,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pkgverify::{
-    Algorithm, BuildError, CertInfo, Compression, Limits, Manifest, PackageBuilder, SigningKey,
+    Algorithm, BuildError, CertInfo, ChainError, ChainOptions, Compression, Limits, Manifest,
+    PackageBuilder, SigningKey, TrustStore, UnixTime,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
@@ -389,6 +395,7 @@ fn load_signers(args: &Args) -> Result<Vec<Signer>, Failure> {
         let chain_pem = read_file(cert_path, "certificate chain")?;
         let chain = parse_chain(cert_path, &chain_pem, &limits)?;
         check_key_matches(&key, key_path, cert_path, &chain)?;
+        check_fit_to_sign(cert_path, &chain)?;
         signers.push(Signer {
             name,
             key,
@@ -537,6 +544,37 @@ fn check_key_matches(
     }
 }
 
+/// Refuses a signer certificate the verifier would refuse whatever the
+/// operator trusts: no code-signing EKU, a key not allowed to sign, a CA
+/// certificate, or outside its validity now. The verifier's own rules
+/// decide (`TrustStore::validate_chain` with the code-signing usage, the
+/// chain's last certificate standing in for the operator's anchor); only
+/// whether a path reaches the operator's root is left to the operator.
+fn check_fit_to_sign(cert_path: &Path, chain: &[CertificateDer<'static>]) -> Result<(), Failure> {
+    let Some((leaf, rest)) = chain.split_first() else {
+        return Ok(());
+    };
+    let mut trust = TrustStore::new();
+    if let Some(top) = rest.last() {
+        // A certificate the anchor reader refuses only loses the stand-in.
+        let _ = trust.add_anchors(top, "the chain's last certificate");
+    }
+    let result = trust.validate_chain(leaf, rest, UnixTime::now(), &ChainOptions::code_signing());
+    match result {
+        Err(
+            e @ (ChainError::UsageMissing { .. }
+            | ChainError::SigningNotAllowed { .. }
+            | ChainError::CaAsEndEntity { .. }
+            | ChainError::Expired { .. }
+            | ChainError::NotYetValid { .. }),
+        ) => fail(format!(
+            "certificate chain {}: the verifier would refuse this signer: {e} (issue the signer a code-signing certificate: docs/FORMAT.md, \"Vendor side with openssl\")",
+            show(cert_path)
+        )),
+        _ => Ok(()),
+    }
+}
+
 // ---- metadata --------------------------------------------------------------
 
 // ---- payload ---------------------------------------------------------------
@@ -558,6 +596,15 @@ fn collect_payload(dir: &Path) -> Result<Vec<Payload>, Failure> {
     Ok(files)
 }
 
+/// What a folder holds that is not the vendor's payload: left out, with a
+/// line on stderr.
+const SKIPPED: &[(&str, &str)] = &[
+    (".DS_Store", "macOS Finder metadata"),
+    ("__MACOSX", "macOS archive metadata"),
+    ("Thumbs.db", "Windows thumbnail cache"),
+    (".git", "a Git repository"),
+];
+
 fn walk(dir: &Path, prefix: &str, out: &mut Vec<Payload>) -> Result<(), Failure> {
     let cannot = |e: io::Error| Failure(format!("cannot read directory {}: {e}", show(dir)));
     let mut entries = fs::read_dir(dir)
@@ -578,6 +625,10 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<Payload>) -> Result<(), Failure>
                 "{}: a package path may not contain {c:?}",
                 show(&source)
             ));
+        }
+        if let Some((_, what)) = SKIPPED.iter().find(|(n, _)| *n == name) {
+            eprintln!("sign: skipped {} ({what})", show(&source));
+            continue;
         }
         let path = format!("{prefix}{name}");
         // Not followed: a link is refused, never shipped as what it points to.

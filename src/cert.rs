@@ -356,6 +356,20 @@ impl Cert {
         self.basic_constraints.is_some_and(|(_, ca)| ca)
     }
 
+    /// Why this certificate is not the shape of a root (a self-signed CA
+    /// certificate), or `None` when it is: the one rule behind the
+    /// `anchor_not_root` warning and the untrusted-signer hint.
+    pub(crate) fn not_a_root(&self) -> Option<&'static str> {
+        match (self.is_ca(), self.self_issued) {
+            (true, true) => None,
+            (false, true) => Some("not a CA certificate"),
+            (true, false) => {
+                Some("not self-signed (a cross-signed or intermediate CA certificate)")
+            }
+            (false, false) => Some("neither a CA certificate nor self-signed"),
+        }
+    }
+
     pub(crate) fn cert_sign(&self) -> bool {
         self.key_usage.is_none_or(|k| k.key_cert_sign)
     }

@@ -589,9 +589,27 @@ pub struct IssuerMissing {
     pub other_keys: Vec<(String, Origin)>,
     /// Every intermediate offered, and where it came from.
     pub offered: Vec<(String, Origin)>,
-    /// The last certificate is not itself a trust anchor: supplying the
-    /// vendor's advisory chain may help (a CA rotation).
-    pub rotation_hint: bool,
+    /// What the operator most likely has to supply, judged from where the
+    /// path stopped.
+    pub hint: Option<MissingHint>,
+    /// Trust anchors that are not self-signed CA certificates (a leaf or an
+    /// intermediate given as a root), by label: one of them may be meant
+    /// to be the root.
+    pub anchors_not_root: Vec<String>,
+}
+
+/// What the operator most likely has to supply when no path reaches an
+/// anchor, from what path building actually found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MissingHint {
+    /// The path stopped at the signer: the package does not bundle the CA
+    /// certificate that issued it (the vendor's intermediate).
+    VendorIntermediate,
+    /// The path stopped at a vendor CA whose issuer (typically a new root)
+    /// is not trusted: after a CA rotation, the vendor's advisory chain
+    /// (the new root cross-signed by the old) links it to the old root.
+    AdvisoryChain,
 }
 
 /// Where a certificate offered to path building came from.
@@ -800,8 +818,24 @@ impl fmt::Display for NoPath {
                         .collect();
                     write!(f, "; intermediates offered: {}", offered.join(", "))?;
                 }
-                if m.rotation_hint {
-                    f.write_str("; if the vendor rotated its CA, supply its advisory chain (e.g. the new root cross-signed by the old) as intermediates")?;
+                match m.hint {
+                    Some(MissingHint::VendorIntermediate) => write!(
+                        f,
+                        "; the package does not bundle the CA certificate that issued its signer (\"{}\"): the vendor should put it after the signer's certificate in the signature's .pem file; until then, give it as an intermediate (--intermediates)",
+                        m.issuer
+                    )?,
+                    Some(MissingHint::AdvisoryChain) => f.write_str("; if the vendor rotated its CA, supply its advisory chain (e.g. the new root cross-signed by the old) as intermediates")?,
+                    None => {}
+                }
+                if !m.anchors_not_root.is_empty() {
+                    let list: Vec<String> = m.anchors_not_root.iter().map(|a| format!("\"{a}\"")).collect();
+                    write!(
+                        f,
+                        "; the trust anchor{} {} {} not a self-signed CA certificate (a leaf or an intermediate given as a root?): give the vendor's self-signed root as the anchor (--root)",
+                        if list.len() == 1 { "" } else { "s" },
+                        list.join(", "),
+                        if list.len() == 1 { "is" } else { "are" },
+                    )?;
                 }
                 Ok(())
             }

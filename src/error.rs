@@ -78,9 +78,12 @@ pub enum Error {
     },
 
     // ---- package layout and manifest ---------------------------------------
-    /// The archive has no `manifest.json`.
-    #[error("no manifest.json in the package")]
-    ManifestMissing,
+    /// The archive has no `manifest.json` as its first entry.
+    #[error("no manifest.json in the package{}", first.as_deref().map(manifest_not_first).unwrap_or_default())]
+    ManifestMissing {
+        /// The name of the first entry, when there is one.
+        first: Option<String>,
+    },
     /// `manifest.json` is not a valid format-1 manifest.
     #[error("invalid manifest: {field}: {problem}")]
     ManifestInvalid {
@@ -275,7 +278,7 @@ impl Error {
             Self::UnsafePath { .. } => "unsafe_path",
             Self::UnsupportedEntry { .. } => "unsupported_entry",
             Self::LimitExceeded { .. } => "limit_exceeded",
-            Self::ManifestMissing => "manifest_missing",
+            Self::ManifestMissing { .. } => "manifest_missing",
             Self::ManifestInvalid { .. } => "manifest_invalid",
             Self::MisplacedEntry { .. } => "misplaced_entry",
             Self::SignatureMissing { .. } => "signature_missing",
@@ -375,13 +378,38 @@ impl Error {
     }
 }
 
+/// The common slip a signature that does not verify looks like.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureSlip {
+    /// It verifies against a later certificate of the `.pem`: the signer's
+    /// certificate is there, but not first.
+    #[error("it verifies against certificate {position} of the .pem file: the signer's certificate must come first, then its issuers (cat signer.pem ca.pem > NAME.pem)")]
+    SignerNotFirst {
+        /// The certificate's position in the file, from 1.
+        position: usize,
+    },
+    /// It verifies against none of the `.pem`'s certificates.
+    #[error("it verifies against none of the {certificates} certificate(s) in the .pem file: the signing key is not the key of the signer's certificate (a key and a certificate from different pairs), or the manifest changed after it was signed{}", if *rsa { "; if it is an RSA-PSS signature, its salt must be 32 bytes (openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest): openssl's default is the maximum length, which format 1 does not accept and which cannot be checked here (docs/FORMAT.md, Signatures)" } else { "" })]
+    NoCertificateMatches {
+        /// How many certificates the `.pem` holds.
+        certificates: usize,
+        /// The signer's key is RSA (so a PSS salt length may be the cause).
+        rsa: bool,
+    },
+}
+
 /// Why a signature is invalid (fatal even when another is trusted).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignatureProblem {
-    /// The bytes do not verify against the signer certificate's key.
-    #[error("the signature does not verify against the signer certificate's key")]
-    DoesNotVerify,
+    /// The bytes do not verify against the signer certificate's key; with
+    /// the common slip it looks like, when one can be told.
+    #[error("the signature does not verify against the signer certificate's key{}", slip.as_ref().map(|s| format!("; {s}")).unwrap_or_default())]
+    DoesNotVerify {
+        /// The likely slip.
+        slip: Option<SignatureSlip>,
+    },
     /// The signer's key is of a type or size format 1 does not accept.
     #[error("the signer's key type or size is not one format 1 accepts (ECDSA P-256/P-384, Ed25519, RSA 2048-8192)")]
     KeyNotAccepted,
@@ -580,6 +608,28 @@ fn untrusted_text(signer: &str, cause: &ChainError) -> String {
         }
         cause => format!("signer \"{signer}\" is not trusted: {cause}"),
     }
+}
+
+/// The fix for an extra field a common tool writes.
+fn extra_field_fix(id: u16) -> &'static str {
+    match id {
+        // Info-ZIP's Unix uid/gid fields.
+        0x7875 | 0x7855 | 0x5855 => {
+            "; Info-ZIP's zip writes it (the owner's uid and gid): rebuild with zip -X"
+        }
+        _ => "",
+    }
+}
+
+/// What to say when the first entry is not `manifest.json`: which entry it
+/// is, and the fix for the common slip of zipping the folder from outside.
+fn manifest_not_first(first: &str) -> String {
+    let fix = if first.contains('/') {
+        "; the archive looks made from outside the package folder (every name starts with a folder): make it from inside, with manifest.json first: cd DIR && zip -X -D ../package.zip manifest.json signatures/* then the payload (docs/FORMAT.md)"
+    } else {
+        "; format 1 needs manifest.json as the first entry, then signatures/, then the payload (docs/FORMAT.md)"
+    };
+    format!(" as its first entry (the first entry is \"{first}\"){fix}")
 }
 
 // ---- loading trust inputs and policies --------------------------------------
@@ -987,7 +1037,7 @@ pub enum Unsupported {
     SpecialFile,
     /// An extra field some reader acts on that the verifier does not check
     /// (ownership, libarchive attributes, unknown fields).
-    #[error("extra field {0:#06x} (only zip64, unicode path and timestamps are allowed)")]
+    #[error("extra field {id:#06x} (only zip64, unicode path and timestamps are allowed){fix}", id = .0, fix = extra_field_fix(*.0))]
     ExtraField(u16),
     /// A stored entry followed by a data descriptor without its optional
     /// signature: a streaming reader finds the end of stored data only by

@@ -37,7 +37,7 @@
 //! only within a window (the grace period of a CA rotation), only the
 //! operator's own intermediates, allowed issuing CAs and signer identities,
 //! a distrust list, a threshold of distinct signers, the required EKU and
-//! the accepted algorithms. `docs/REPORT.md` documents the file, the JSON
+//! the accepted algorithms. `docs/POLICY.md` documents the file; `docs/REPORT.md` the JSON
 //! [`Report`] (with its schema) and every error kind.
 //!
 //! Strings from a package (certificate names, signature names, paths, the
@@ -105,13 +105,14 @@ mod zip;
 
 pub use cert::{CertInfo, Fingerprint, Fingerprinted};
 pub use chain::{
-    AnchorPolicy, AnchorWindow, ChainError, ChainOptions, ChainProblem, IssuerMissing, NoPath,
-    NotAllowed, Origin, PathEnd, PathFailure, PathNote, PathRole, RevocationPolicy, Usage,
+    AnchorPolicy, AnchorWindow, ChainError, ChainOptions, ChainProblem, IssuerMissing, MissingHint,
+    NoPath, NotAllowed, Origin, PathEnd, PathFailure, PathNote, PathRole, RevocationPolicy, Usage,
     ValidatedChain, WebpkiError,
 };
 pub use error::{
     ArchiveDefect, BuildError, Counted, Error, Found, InputProblem, KeyProblem, LoadError,
-    PackageMismatch, PathProblem, SignatureProblem, TimestampProblem, TokenProblem, Unsupported,
+    PackageMismatch, PathProblem, SignatureProblem, SignatureSlip, TimestampProblem, TokenProblem,
+    Unsupported,
 };
 pub use escape::{needs_escape, Escaped};
 pub use install::{

@@ -12,7 +12,7 @@
 //! intermediates and CRLs, and CRL freshness; whether a package's bundled
 //! intermediates may be used is passed to path building by the verifier.
 //!
-//! The file format is documented in `docs/REPORT.md` ("Trust policy file").
+//! The file format is documented in `docs/POLICY.md`.
 
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,7 @@ impl SignerRule {
 
     /// The subject must have one organization (O) attribute, alone in its
     /// RDN, equal to `o` once decoded; a subject with several O attributes
-    /// matches no such rule (see `docs/REPORT.md`, `[[signers]]`).
+    /// matches no such rule (see `docs/POLICY.md`, `[[signers]]`).
     #[must_use]
     pub fn organization(mut self, o: impl Into<String>) -> Self {
         self.organization = Some(o.into());

@@ -11,7 +11,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 pub use crate::algorithm::Algorithm;
-use crate::error::{BuildError, KeyProblem, SignatureProblem};
+use crate::error::{BuildError, KeyProblem, SignatureProblem, SignatureSlip};
 
 const CANDIDATES: [(
     Algorithm,
@@ -146,11 +146,40 @@ pub(crate) fn verify(
         }
     }
     Checked::Invalid(if key_supported {
-        SignatureProblem::DoesNotVerify
+        SignatureProblem::DoesNotVerify { slip: None }
     } else {
         SignatureProblem::KeyNotAccepted
     })
 }
+
+/// Which common slip a signature that does not verify against the first
+/// certificate of its `.pem` looks like: it verifies against a later one
+/// (the certificates are out of order), or against none (a mismatched key,
+/// a changed manifest, or for RSA a PSS salt length ring cannot check).
+/// `certs` are the `.pem`'s certificates, each with its DER
+/// SubjectPublicKeyInfo, signer first.
+pub(crate) fn slip(certs: &[(&[u8], Vec<u8>)], message: &[u8], signature: &[u8]) -> SignatureSlip {
+    for (i, (der, spki)) in certs.iter().enumerate().skip(1) {
+        let der = rustls_pki_types::CertificateDer::from(*der);
+        let Ok(ee) = EndEntityCert::try_from(&der) else {
+            continue;
+        };
+        if matches!(verify(&ee, spki, message, signature), Checked::Verified(_)) {
+            return SignatureSlip::SignerNotFirst { position: i + 1 };
+        }
+    }
+    let rsa = certs.first().is_some_and(|(_, spki)| {
+        SubjectPublicKeyInfo::from_der(spki)
+            .is_ok_and(|(_, k)| k.algorithm.algorithm.to_id_string() == RSA_ENCRYPTION)
+    });
+    SignatureSlip::NoCertificateMatches {
+        certificates: certs.len(),
+        rsa,
+    }
+}
+
+/// rsaEncryption, the SubjectPublicKeyInfo algorithm of an RSA key.
+const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 
 /// The name of the signer's key type if its SubjectPublicKeyInfo names a real
 /// signature algorithm that format 1 does not list; `None` for listed key

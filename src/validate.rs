@@ -13,8 +13,9 @@ use webpki::EndEntityCert;
 use crate::candidates::{self, Offered};
 use crate::cert::Cert;
 use crate::chain::{
-    unreadable_name, ChainError, ChainOptions, IssuerMissing, NoPath, Origin, PathCheck, PathEnd,
-    PathFailure, PathRole, RevocationPolicy, Usage, ValidatedChain, WebpkiError,
+    unreadable_name, ChainError, ChainOptions, IssuerMissing, MissingHint, NoPath, Origin,
+    PathCheck, PathEnd, PathFailure, PathRole, RevocationPolicy, Usage, ValidatedChain,
+    WebpkiError,
 };
 use crate::revocation::Rules;
 use crate::trust::{Anchor, CrlExpiration, TrustStore};
@@ -251,6 +252,8 @@ struct Walk {
     withheld: usize,
     /// The walk ended at an anchor the policy does not trust at this time.
     outside_window: Option<PathEnd>,
+    /// Labels of the anchors that are not self-signed CA certificates.
+    anchors_not_root: Vec<String>,
 }
 
 impl Walk {
@@ -296,6 +299,12 @@ impl Walk {
                 .collect(),
             withheld,
             outside_window: None,
+            anchors_not_root: store
+                .anchors
+                .iter()
+                .filter(|a| work.cert(&a.cert).is_some_and(|c| c.not_a_root().is_some()))
+                .map(|a| a.label.clone())
+                .collect(),
         };
         // Bounded: each step removes one certificate from the pool.
         while let Some(last) = walk.path.last() {
@@ -369,7 +378,15 @@ impl Walk {
                 store: self.offered_store,
                 other_keys: self.other_keys.clone(),
                 offered: self.offered.clone(),
-                rotation_hint: last.origin != Origin::Anchor,
+                hint: match last.origin {
+                    Origin::Anchor => None,
+                    Origin::Signer => Some(MissingHint::VendorIntermediate),
+                    Origin::Package | Origin::Store if last.cert.is_ca() => {
+                        Some(MissingHint::AdvisoryChain)
+                    }
+                    Origin::Package | Origin::Store => None,
+                },
+                anchors_not_root: self.anchors_not_root.clone(),
             }),
         };
         ChainError::NoPath(Box::new(NoPath {

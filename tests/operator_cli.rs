@@ -551,3 +551,232 @@ fn each_weakening_is_warned_and_can_be_denied() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(warning_codes(&json(&out)), Vec::<String>::new());
 }
+
+/// Runs `program` in `dir`, asserting that it ran and succeeded.
+fn tool(dir: &std::path::Path, program: &str, args: &[&str]) {
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap_or_else(|e| panic!("{program} is needed by this test: {e}"));
+    assert!(status.success(), "{program} {args:?}");
+}
+
+/// The demo package unpacked into `dir/pkg`, to be changed and zipped again.
+fn unpacked_demo(dir: &std::path::Path) -> std::path::PathBuf {
+    let pkg = dir.join("pkg");
+    fs::create_dir(&pkg).unwrap();
+    tool(&pkg, "unzip", &["-q", &p(&common::repo().join(DEMO))]);
+    pkg
+}
+
+/// Zips `pkg` from inside in format 1's order, with `flags`; the archive.
+fn rezip(pkg: &std::path::Path, flags: &[&str]) -> String {
+    let out = pkg
+        .parent()
+        .unwrap()
+        .join(format!("re{}.zip", flags.join("")));
+    let mut args: Vec<&str> = flags.to_vec();
+    let out_s = p(&out);
+    args.extend([
+        "-q",
+        "-r",
+        &out_s,
+        "manifest.json",
+        "signatures/dten-2026.sig",
+        "signatures/dten-2026.pem",
+        "bin",
+        "scripts",
+        "config",
+        "firmware",
+    ]);
+    tool(pkg, "zip", &args);
+    out_s
+}
+
+/// The PEM blocks of `text`, in order.
+fn pem_blocks(text: &str) -> Vec<String> {
+    text.split_inclusive("-----END CERTIFICATE-----\n")
+        .filter(|b| b.contains("BEGIN CERTIFICATE"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Each common slip gets its own words and fix, through the binary: the
+/// certificates out of order, a key that is not the certificate's, an
+/// RSA-PSS signature with openssl's maximum salt, zip without -X, the folder
+/// zipped from outside, the vendor intermediate or the advisory chain
+/// missing, a leaf given as the root.
+#[test]
+fn rejections_name_the_likely_slip_and_its_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = common::repo();
+    let pki = |n: &str| p(&repo.join("testdata/pki").join(n));
+    let g2 = strings(&["--root", "testdata/pki/root-g2.pem", "--at", AT]);
+    let mut cases: Vec<(&str, Vec<String>, String, &str, Vec<&str>)> = Vec::new();
+
+    // The CA's certificate before the signer's in NAME.pem.
+    let pkg = unpacked_demo(&dir.path().join("order").tap_mkdir());
+    let pem = pkg.join("signatures/dten-2026.pem");
+    let mut blocks = pem_blocks(&fs::read_to_string(&pem).unwrap());
+    blocks.reverse();
+    fs::write(&pem, blocks.concat()).unwrap();
+    cases.push((
+        "signer certificate not first",
+        g2.clone(),
+        rezip(&pkg, &["-X", "-D"]),
+        "signature_invalid",
+        vec![
+            "verifies against certificate 2 of the .pem file",
+            "must come first",
+        ],
+    ));
+
+    // Another vendor certificate in place of the signer's.
+    let pkg = unpacked_demo(&dir.path().join("mismatch").tap_mkdir());
+    fs::copy(
+        pki("signer-p384-chain.pem"),
+        pkg.join("signatures/dten-2026.pem"),
+    )
+    .unwrap();
+    cases.push((
+        "key of no certificate",
+        g2.clone(),
+        rezip(&pkg, &["-X", "-D"]),
+        "signature_invalid",
+        vec![
+            "verifies against none of the 2 certificate(s)",
+            "different pairs",
+        ],
+    ));
+
+    // RSA-PSS with openssl's maximum salt length.
+    let pkg = unpacked_demo(&dir.path().join("pss").tap_mkdir());
+    fs::copy(
+        pki("signer-rsa2048-chain.pem"),
+        pkg.join("signatures/dten-2026.pem"),
+    )
+    .unwrap();
+    let key = pki("signer-rsa2048.key");
+    tool(
+        &pkg,
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:max",
+            "-sign",
+            &key,
+            "-out",
+            "signatures/dten-2026.sig",
+            "manifest.json",
+        ],
+    );
+    cases.push((
+        "RSA-PSS salt",
+        g2.clone(),
+        rezip(&pkg, &["-X", "-D"]),
+        "signature_invalid",
+        vec!["salt must be 32 bytes", "rsa_pss_saltlen:digest"],
+    ));
+
+    // zip without -X writes Info-ZIP's uid/gid extra field.
+    let pkg = unpacked_demo(&dir.path().join("nox").tap_mkdir());
+    cases.push((
+        "zip without -X",
+        g2.clone(),
+        rezip(&pkg, &["-D"]),
+        "unsupported_entry",
+        vec!["0x7875", "rebuild with zip -X"],
+    ));
+
+    // The folder zipped from outside.
+    let outer = dir.path().join("outside").tap_mkdir();
+    unpacked_demo(&outer);
+    tool(&outer, "zip", &["-q", "-X", "-r", "outside.zip", "pkg"]);
+    cases.push((
+        "zipped from outside",
+        g2.clone(),
+        p(&outer.join("outside.zip")),
+        "manifest_missing",
+        vec![
+            "the first entry is \"pkg/\"",
+            "from outside the package folder",
+        ],
+    ));
+
+    // The signer's own CA left out of NAME.pem.
+    let pkg = unpacked_demo(&dir.path().join("leafonly").tap_mkdir());
+    fs::copy(pki("signer-p256.pem"), pkg.join("signatures/dten-2026.pem")).unwrap();
+    cases.push((
+        "vendor intermediate missing",
+        g2.clone(),
+        rezip(&pkg, &["-X", "-D"]),
+        "untrusted_signer",
+        vec![
+            "does not bundle the CA certificate that issued its signer",
+            "--intermediates",
+        ],
+    ));
+
+    // The rotation: G1 trusted, no advisory chain.
+    cases.push((
+        "advisory chain missing",
+        strings(&["--root", "testdata/pki/root-g1.pem", "--at", AT]),
+        DEMO.into(),
+        "untrusted_signer",
+        vec!["supply its advisory chain"],
+    ));
+
+    // A leaf given as the root.
+    cases.push((
+        "a leaf as --root",
+        strings(&["--root", "testdata/pki/signer-g1.pem", "--at", AT]),
+        DEMO.into(),
+        "untrusted_signer",
+        vec![
+            "\"testdata/pki/signer-g1.pem\" is not a self-signed CA certificate",
+            "give the vendor's self-signed root",
+        ],
+    ));
+
+    for (what, args, package, kind, words) in cases {
+        let mut a = args.clone();
+        a.push("--json".into());
+        a.push(package.clone());
+        let out = verify(&a);
+        assert_eq!(out.code, 1, "{what}: {out:?}");
+        let v = json(&out);
+        assert_eq!(v["error"]["kind"], kind, "{what}: {v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        for w in &words {
+            assert!(message.contains(w), "{what}: {w:?} not in {message}");
+        }
+        let mut a = args;
+        a.push(package);
+        let human = verify(&a);
+        assert_eq!(human.code, 1, "{what}");
+        for w in &words {
+            assert!(
+                human.stdout.replace("\n             ", " ").contains(w),
+                "{what}: {w:?} not in {}",
+                human.stdout
+            );
+        }
+    }
+}
+
+/// `mkdir -p`, returning the path.
+trait TapMkdir {
+    fn tap_mkdir(self) -> std::path::PathBuf;
+}
+
+impl TapMkdir for std::path::PathBuf {
+    fn tap_mkdir(self) -> std::path::PathBuf {
+        fs::create_dir_all(&self).unwrap();
+        self
+    }
+}

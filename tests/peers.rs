@@ -786,3 +786,124 @@ fn assert_descriptors(zip: &[u8]) {
         );
     }
 }
+
+// ---- the vendor's certificates, from FORMAT.md's openssl recipe --------------
+
+/// The shell script between `<!-- recipe: NAME -->` and `<!-- end recipe -->`
+/// in docs/FORMAT.md, without its fence: the text a vendor copies.
+fn format_recipe(name: &str) -> String {
+    let doc = fs::read_to_string(common::repo().join("docs/FORMAT.md")).unwrap();
+    let start = format!("<!-- recipe: {name} -->");
+    let body = doc
+        .split_once(&start)
+        .and_then(|(_, rest)| rest.split_once("<!-- end recipe -->"))
+        .unwrap_or_else(|| panic!("docs/FORMAT.md has no recipe {name}"))
+        .0;
+    body.trim()
+        .strip_prefix("```sh")
+        .and_then(|b| b.strip_suffix("```"))
+        .unwrap_or_else(|| panic!("recipe {name} is not one ```sh block"))
+        .to_owned()
+}
+
+/// FORMAT.md's vendor PKI recipe, run as written: its leaf signs a package
+/// that verifies under its root with its CRL (no revocation warning for
+/// the leaf); after the rotation, a G2 leaf verifies under G1 only with the
+/// advisory chain; a revocation written with `openssl ca -revoke` rejects.
+#[test]
+fn the_vendor_pki_recipe_makes_certificates_the_verifier_accepts() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    run(d, "bash", &["-euc", &format_recipe("vendor-pki")]);
+    let read = |name: &str| fs::read(d.join(name)).unwrap();
+    let package = |key: &str, chain: &str| {
+        let key = pkgverify::SigningKey::from_pkcs8_pem(&read(key)).unwrap();
+        common::build(
+            pkgverify::PackageBuilder::new("recipe", "1.0.0")
+                .file("bin/tool", b"tool".to_vec(), 0o755)
+                .signer("vendor", key, read(chain)),
+        )
+    };
+    let store = |anchors: &[&str], intermediates: &[&str], crls: &[&str]| {
+        let mut t = pkgverify::TrustStore::new();
+        for a in anchors {
+            t.add_anchors(&read(a), a).unwrap();
+        }
+        for i in intermediates {
+            t.add_intermediates(&read(i), i).unwrap();
+        }
+        for c in crls {
+            t.add_crls(&read(c), c).unwrap();
+        }
+        t
+    };
+    let now = pkgverify::UnixTime::now();
+    let verify = |t: pkgverify::TrustStore, bytes: &[u8]| {
+        pkgverify::Verifier::new(t, now).verify_bytes(bytes)
+    };
+
+    let g1 = package("vendor.key", "vendor-chain.pem");
+    let ok = assert_ok(verify(
+        store(&["root-g1.pem"], &[], &["signing-ca.crl"]),
+        &g1,
+    ));
+    let unchecked: Vec<String> = ok
+        .warnings()
+        .iter()
+        .filter(|w| w.code() == "revocation_unchecked")
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(unchecked.len(), 1, "{unchecked:?}");
+    assert!(
+        !unchecked[0].contains("Code Signing\"") && unchecked[0].contains("Signing CA\""),
+        "the leaf's revocation was checked, its CA's (no root CRL) not: {unchecked:?}"
+    );
+
+    let g2 = package("vendor-g2.key", "vendor-g2-chain.pem");
+    let r = assert_kind(
+        verify(store(&["root-g1.pem"], &[], &[]), &g2),
+        "untrusted_signer",
+    );
+    assert!(r.to_string().contains("supply its advisory chain"), "{r}");
+    assert_ok(verify(
+        store(&["root-g1.pem"], &["advisory-chain.pem"], &[]),
+        &g2,
+    ));
+    assert_ok(verify(store(&["root-g2.pem"], &[], &[]), &g2));
+
+    run(
+        d,
+        "openssl",
+        &[
+            "ca",
+            "-config",
+            "ca.cnf",
+            "-keyfile",
+            "signing-ca.key",
+            "-cert",
+            "signing-ca.pem",
+            "-revoke",
+            "vendor.pem",
+        ],
+    );
+    run(
+        d,
+        "openssl",
+        &[
+            "ca",
+            "-config",
+            "ca.cnf",
+            "-keyfile",
+            "signing-ca.key",
+            "-cert",
+            "signing-ca.pem",
+            "-gencrl",
+            "-out",
+            "revoked.crl",
+        ],
+    );
+    assert_kind(
+        verify(store(&["root-g1.pem"], &[], &["revoked.crl"]), &g1),
+        "certificate_revoked",
+    );
+}

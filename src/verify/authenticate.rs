@@ -229,6 +229,21 @@ impl Verifier {
                 .unwrap_or_default();
             let alg = match signature::verify(&ee, &spki, manifest, sig) {
                 Checked::Verified(alg) => alg,
+                Checked::Invalid(SignatureProblem::DoesNotVerify { .. }) => {
+                    let pairs: Vec<(&[u8], Vec<u8>)> = certs
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.as_ref(),
+                                work.cert(c).map(|c| c.spki.clone()).unwrap_or_default(),
+                            )
+                        })
+                        .collect();
+                    let slip = signature::slip(&pairs, manifest, sig);
+                    return Err(invalid(SignatureProblem::DoesNotVerify {
+                        slip: Some(slip),
+                    }));
+                }
                 Checked::Invalid(problem) => return Err(invalid(problem)),
                 // Not checked further: it cannot count, so its chain is not built.
                 Checked::Unsupported(how) => {

@@ -53,7 +53,9 @@ impl LayoutBuilder {
             return if name == "manifest.json" {
                 Ok(Role::Manifest)
             } else {
-                Err(Error::ManifestMissing)
+                Err(Error::ManifestMissing {
+                    first: Some(name.to_owned()),
+                })
             };
         }
         if is_dir {
@@ -120,7 +122,7 @@ impl LayoutBuilder {
     /// alone is half of nothing), and there is one.
     pub(crate) fn signatures(&self) -> Result<Vec<PairEntries>, Error> {
         if self.count == 0 {
-            return Err(Error::ManifestMissing);
+            return Err(Error::ManifestMissing { first: None });
         }
         let mut signatures = Vec::with_capacity(self.pairs.len());
         for p in &self.pairs {

@@ -163,7 +163,7 @@ impl<I: Input> Linear<'_, '_, I> {
             self.hold(Key::Record(local.offset), e)?;
         }
         if local.name == "manifest.json"
-            && matches!(self.verdict.error(), Some(Error::ManifestMissing))
+            && matches!(self.verdict.error(), Some(Error::ManifestMissing { .. }))
         {
             self.verdict.refine(misplaced_manifest());
         }
@@ -249,7 +249,7 @@ impl<I: Input> Linear<'_, '_, I> {
             }
         };
         let Some(f) = self.p.manifest().and_then(|m| m.files().get(file)).cloned() else {
-            return Err(self.fatal(Error::ManifestMissing));
+            return Err(self.fatal(Error::ManifestMissing { first: None }));
         };
         let (delimit, _) = data_of(local);
         // Stored data with a descriptor: the signed size says where the data

@@ -122,7 +122,10 @@ impl<'v> Pipeline<'v> {
     pub(crate) fn authenticate(&mut self) -> Result<(), Rejection> {
         self.attempted = true;
         let pairs = self.layout.signatures()?;
-        let manifest = self.manifest.take().ok_or(Error::ManifestMissing)?;
+        let manifest = self
+            .manifest
+            .take()
+            .ok_or(Error::ManifestMissing { first: None })?;
         let mut contents = Vec::with_capacity(pairs.len());
         for (name, sig, pem, tst) in pairs {
             let mut file = |index: usize| {
@@ -162,7 +165,7 @@ impl<'v> Pipeline<'v> {
         unix_mode: Option<Option<u32>>,
     ) -> Result<usize, Error> {
         let Some((auth, listing)) = self.auth.as_mut() else {
-            return Err(Error::ManifestMissing);
+            return Err(Error::ManifestMissing { first: None });
         };
         listing.claim(&auth.manifest, name, size, unix_mode)
     }
@@ -171,7 +174,7 @@ impl<'v> Pipeline<'v> {
     pub(crate) fn claimed_mode(&self, name: &str, unix_mode: Option<u32>) -> Result<(), Error> {
         match self.auth.as_ref() {
             Some((auth, listing)) => listing.mode(&auth.manifest, name, unix_mode),
-            None => Err(Error::ManifestMissing),
+            None => Err(Error::ManifestMissing { first: None }),
         }
     }
 
@@ -179,7 +182,7 @@ impl<'v> Pipeline<'v> {
     pub(crate) fn missing(&self) -> Result<(), Error> {
         match self.auth.as_ref() {
             Some((auth, listing)) => listing.missing(&auth.manifest),
-            None => Err(Error::ManifestMissing),
+            None => Err(Error::ManifestMissing { first: None }),
         }
     }
 
@@ -202,7 +205,7 @@ impl<'v> Pipeline<'v> {
         let bytes = self.bytes;
         match self.auth {
             Some((auth, _)) => Ok(auth.into_verified(bytes)),
-            None => Err(Error::ManifestMissing.into()),
+            None => Err(Error::ManifestMissing { first: None }.into()),
         }
     }
 }

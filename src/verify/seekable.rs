@@ -59,7 +59,7 @@ fn fast<S: Source + ?Sized>(
         let role = p
             .role(i, &l.entry.name, l.entry.is_dir)
             .map_err(|e| match e {
-                Error::ManifestMissing
+                Error::ManifestMissing { .. }
                     if located.iter().any(|l| l.entry.name == "manifest.json") =>
                 {
                     misplaced_manifest()
@@ -105,7 +105,7 @@ fn fast<S: Source + ?Sized>(
     }
     p.missing().map_err(|e| p.reject(e))?;
     let Some(manifest) = p.manifest() else {
-        return Err(Error::ManifestMissing.into());
+        return Err(Error::ManifestMissing { first: None }.into());
     };
     let total = work
         .iter()

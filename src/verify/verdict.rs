@@ -98,7 +98,7 @@ mod tests {
     fn the_earliest_held_finding_names_the_rejection() {
         let mut v = Verdict::default();
         assert!(v.is_clear());
-        v.hold(Key::Mode(0), Error::ManifestMissing.into());
+        v.hold(Key::Mode(0), Error::ManifestMissing { first: None }.into());
         v.hold(
             Key::Entry(3, Step::Content),
             Error::UnlistedEntry { path: "b".into() }.into(),
@@ -107,10 +107,13 @@ mod tests {
             Key::Entry(3, Step::Listing),
             Error::UnlistedEntry { path: "a".into() }.into(),
         );
-        v.hold(Key::Missing, Error::ManifestMissing.into());
+        v.hold(Key::Missing, Error::ManifestMissing { first: None }.into());
         assert!(matches!(v.error(), Some(Error::UnlistedEntry { path }) if path == "a"));
-        v.hold(Key::Layout(9), Error::ManifestMissing.into());
-        assert!(matches!(v.error(), Some(Error::ManifestMissing)));
+        v.hold(
+            Key::Layout(9),
+            Error::ManifestMissing { first: None }.into(),
+        );
+        assert!(matches!(v.error(), Some(Error::ManifestMissing { .. })));
         assert!(Key::Entry(2, Step::Content) < Key::Entry(3, Step::Authenticate));
         assert!(Key::Layout(usize::MAX) < Key::Entry(0, Step::Authenticate));
         assert!(Key::Record(u64::MAX) < Key::Layout(0));

@@ -15,11 +15,8 @@ pub(crate) fn anchors(work: &Work, trust: &TrustStore) -> Vec<Warning> {
         let Some(c) = work.cert(&a.cert) else {
             continue;
         };
-        let why = match (c.is_ca(), c.self_issued) {
-            (true, true) => continue,
-            (false, true) => "not a CA certificate",
-            (true, false) => "not self-signed (a cross-signed or intermediate CA certificate)",
-            (false, false) => "neither a CA certificate nor self-signed",
+        let Some(why) = c.not_a_root() else {
+            continue;
         };
         out.push(Warning::AnchorNotRoot {
             anchor: a.label.clone(),
