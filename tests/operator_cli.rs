@@ -602,6 +602,16 @@ fn pem_blocks(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// One slip: what it is, the verifier's options, the package, the error
+/// kind and words the message must hold.
+type Slip = (
+    &'static str,
+    Vec<String>,
+    String,
+    &'static str,
+    Vec<&'static str>,
+);
+
 /// Each common slip gets its own words and fix, through the binary: the
 /// certificates out of order, a key that is not the certificate's, an
 /// RSA-PSS signature with openssl's maximum salt, zip without -X, the folder
@@ -613,7 +623,7 @@ fn rejections_name_the_likely_slip_and_its_fix() {
     let repo = common::repo();
     let pki = |n: &str| p(&repo.join("testdata/pki").join(n));
     let g2 = strings(&["--root", "testdata/pki/root-g2.pem", "--at", AT]);
-    let mut cases: Vec<(&str, Vec<String>, String, &str, Vec<&str>)> = Vec::new();
+    let mut cases: Vec<Slip> = Vec::new();
 
     // The CA's certificate before the signer's in NAME.pem.
     let pkg = unpacked_demo(&dir.path().join("order").tap_mkdir());
