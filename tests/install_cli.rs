@@ -322,6 +322,7 @@ fn a_failing_write_leaves_nothing() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(2), "{stdout}");
     let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(common::cli::schema_errors(&v), Vec::<String>::new());
     assert_eq!(v["error"]["kind"], "io", "{v:#}");
     let message = v["error"]["message"].as_str().unwrap();
     assert!(

@@ -132,7 +132,30 @@ pub fn json(out: &Output) -> Value {
     let v: Value = serde_json::from_str(out.stdout.trim_end())
         .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {out:?}"));
     assert!(v.is_object(), "not a JSON object: {out:?}");
+    let errors = schema_errors(&v);
+    assert!(
+        errors.is_empty(),
+        "the report does not match docs/report.schema.json: {}\n{out:?}",
+        errors.join("\n")
+    );
     v
+}
+
+/// Where `report` breaks docs/report.schema.json, by the `jsonschema`
+/// crate (compiled once per test binary, with no network access).
+pub fn schema_errors(report: &Value) -> Vec<String> {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema: Value =
+            serde_json::from_slice(&fs::read(repo().join("docs/report.schema.json")).unwrap())
+                .unwrap();
+        jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("docs/report.schema.json is not a valid schema: {e}"))
+    });
+    validator
+        .iter_errors(report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
 }
 
 pub fn keys(v: &Value) -> Vec<&str> {
