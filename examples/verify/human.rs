@@ -3,10 +3,8 @@
 //! could have written goes through [`Escaped`].
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pkgverify::{Escaped, Report};
 
 /// One line into a `String` (writing to a `String` cannot fail).
@@ -215,61 +213,32 @@ fn metadata(out: &mut String, report: &Report) {
 /// Payloads from this size on get a progress bar.
 const LARGE: u64 = 16 << 20;
 
-/// Draws `hashing [#####-----]  40% of 512 MiB` on stderr, once per percent.
-pub(crate) fn progress_bar(drawn: Arc<AtomicBool>) -> impl Fn(u64, u64) + Send + Sync + 'static {
-    let last = AtomicU64::new(u64::MAX);
+/// A progress bar on stderr, drawn by indicatif only when stderr is a
+/// terminal; nothing is drawn until the first update.
+pub(crate) fn progress_bar(template: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("#-");
+    bar.set_style(style);
+    bar
+}
+
+/// `hashing [#####-----]  40% of 512.00 MiB`, for a payload of at least
+/// [`LARGE`] bytes: the verifier's progress callback.
+pub(crate) fn hashing(bar: ProgressBar) -> impl Fn(u64, u64) + Send + Sync + 'static {
     move |done, total| {
         if total < LARGE {
             return;
         }
-        let percent = done.saturating_mul(100) / total;
-        if last.swap(percent, Ordering::Relaxed) == percent {
-            return;
+        if bar.length() != Some(total) {
+            bar.set_length(total);
         }
-        let filled = usize::try_from(percent / 4).unwrap_or(25).min(25);
-        let mut err = io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r  hashing [{}{}] {percent:>3}% of {} MiB",
-            "#".repeat(filled),
-            "-".repeat(25 - filled),
-            total >> 20
-        );
-        let _ = err.flush();
-        drawn.store(true, Ordering::Relaxed);
+        bar.set_position(done);
     }
 }
 
-/// Shows `reading 128 MiB` on stderr every 16 MiB read from a stream.
-pub(crate) struct StreamProgress<R> {
-    inner: R,
-    read: u64,
-    shown: u64,
-    drawn: Arc<AtomicBool>,
-}
-
-impl<R> StreamProgress<R> {
-    pub(crate) fn new(inner: R, drawn: Arc<AtomicBool>) -> Self {
-        Self {
-            inner,
-            read: 0,
-            shown: 0,
-            drawn,
-        }
-    }
-}
-
-impl<R: io::Read> io::Read for StreamProgress<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.read >= self.shown + LARGE {
-            self.shown = self.read;
-            let mut err = io::stderr().lock();
-            let _ = write!(err, "\r  reading {} MiB", self.read >> 20);
-            let _ = err.flush();
-            self.drawn.store(true, Ordering::Relaxed);
-        }
-        Ok(n)
-    }
-}
+/// The bar's template while hashing a file.
+pub(crate) const HASHING: &str = "  hashing [{bar:25}] {percent:>3}% of {total_bytes}";
+/// The bar's template while reading a stream (its length is unknown).
+pub(crate) const READING: &str = "  reading {bytes} ({bytes_per_sec})";

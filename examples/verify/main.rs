@@ -34,8 +34,6 @@ mod setup;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use clap::Parser;
 use pkgverify::{Escaped, ExtractError, InstallOptions, Report, Verifier};
@@ -100,18 +98,17 @@ fn main() -> ExitCode {
     let watched = output == Output::Human && io::stderr().is_terminal();
     // A progress bar while hashing a large package, for a person watching;
     // a stream shows the bytes read instead.
-    let drawn = Arc::new(AtomicBool::new(false));
-    let input = match input {
-        Input::File(f) => {
-            if watched {
-                verifier = verifier.with_progress(human::progress_bar(Arc::clone(&drawn)));
-            }
+    let bar = watched.then(|| match &input {
+        Input::File(_) => human::progress_bar(human::HASHING),
+        Input::Stream(_) => human::progress_bar(human::READING),
+    });
+    let input = match (input, &bar) {
+        (Input::File(f), Some(bar)) => {
+            verifier = verifier.with_progress(human::hashing(bar.clone()));
             Input::File(f)
         }
-        Input::Stream(s) if watched => {
-            Input::Stream(Box::new(human::StreamProgress::new(s, Arc::clone(&drawn))))
-        }
-        other => other,
+        (Input::Stream(s), Some(bar)) => Input::Stream(Box::new(bar.wrap_read(s))),
+        (input, None) => input,
     };
     let options = InstallOptions::new()
         .keep_special_bits(args.keep_special_bits)
@@ -123,8 +120,8 @@ fn main() -> ExitCode {
             Input::Stream(stream) => verifier.verify_reader(stream),
         }),
     };
-    if drawn.load(Ordering::Relaxed) {
-        let _ = write!(io::stderr(), "\r\x1b[2K");
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     let result = match outcome {
         Ok(result) => result,
