@@ -325,7 +325,7 @@ impl std::fmt::Display for RevocationUnknown {
             Self::UnsupportedAlgorithm => f.write_str("its issuer's CRLs are signed in an algorithm pkgverify does not support"),
             Self::WrongKey => f.write_str("the trust store holds CRLs under its issuer's name, but none is signed by the key that issued it (a CA re-keyed under the same name, or a CRL from someone else): load the current CRL of the CA that issued it"),
             Self::OutOfScope => f.write_str("its issuer's CRLs in the trust store are for other distribution points or other kinds of certificate (issuingDistributionPoint): load the CRL for its distribution point"),
-            Self::NoCrlNumber => f.write_str("its issuer's CRL has no CRL number (RFC 5280 5.2.3), so it cannot show it unrevoked"),
+            Self::NoCrlNumber => f.write_str("its issuer's CRL has no CRL number (RFC 5280 5.2.3), so it cannot show it unrevoked: have the CA issue CRLs with a number (openssl ca: the crlnumber setting, as in docs/FORMAT.md, \"Vendor side with openssl\")"),
             Self::CriticalCrlNumber => f.write_str("its issuer's CRL marks its CRL number critical (RFC 5280 5.2.3), so it cannot show it unrevoked"),
             Self::NoNextUpdate => f.write_str("its issuer's CRL has no nextUpdate, so it cannot be shown current"),
             Self::NotYetValid { this_update } => write!(f, "its issuer's CRL is not valid before {} (thisUpdate)", format_unix(*this_update)),

@@ -790,3 +790,48 @@ impl TapMkdir for std::path::PathBuf {
         self
     }
 }
+
+/// A CRL made by `openssl ca -gencrl` without a `crlnumber` setting has no
+/// CRL number: the rejection says so, and how to issue one that has.
+#[test]
+fn a_crl_without_a_number_says_how_to_issue_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("index.txt"), "").unwrap();
+    fs::write(
+        d.join("ca.cnf"),
+        "[ca]\ndefault_ca = c\n[c]\ndatabase = index.txt\ndefault_md = sha256\ndefault_crl_days = 30\n",
+    )
+    .unwrap();
+    let pki = |n: &str| p(&common::pki(n));
+    tool(
+        d,
+        "openssl",
+        &[
+            "ca",
+            "-config",
+            "ca.cnf",
+            "-keyfile",
+            &pki("signing-ca-g2.key"),
+            "-cert",
+            &pki("signing-ca-g2.pem"),
+            "-gencrl",
+            "-out",
+            "nonumber.crl",
+        ],
+    );
+    let out = verify(&strings(&[
+        "--json",
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--crl",
+        &p(&d.join("nonumber.crl")),
+        DEMO,
+    ]));
+    assert_eq!(out.code, 1, "{out:?}");
+    let v = json(&out);
+    assert_eq!(v["error"]["kind"], "untrusted_signer", "{v}");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("has no CRL number"), "{message}");
+    assert!(message.contains("crlnumber"), "{message}");
+}
