@@ -14,23 +14,6 @@ use common::cli::*;
 use common::{left_in, pki, snapshot, Node, AT};
 use serde_json::Value;
 
-const DEMO: &str = "testdata/Full-upgrade-package-dten.zip";
-
-/// The demo's trust arguments, then `extra`, then the package.
-fn demo(extra: &[&str], package: &str) -> Vec<String> {
-    let mut a = strings(&[
-        "--root",
-        "testdata/pki/root-g1.pem",
-        "--intermediates",
-        "testdata/pki/advisory-chain.pem",
-        "--at",
-        AT,
-    ]);
-    a.extend(strings(extra));
-    a.push(package.into());
-    a
-}
-
 /// The demo's payload as its manifest lists it: path, size, mode.
 fn demo_files() -> Vec<(String, u64, u32)> {
     let mut zip = zip::ZipArchive::new(fs::File::open(common::repo().join(DEMO)).unwrap()).unwrap();

@@ -14,22 +14,6 @@ use common::cli::*;
 use common::AT;
 use serde_json::Value;
 
-const DEMO: &str = "testdata/Full-upgrade-package-dten.zip";
-
-fn demo(extra: &[&str], package: &str) -> Vec<String> {
-    let mut a = strings(&[
-        "--root",
-        "testdata/pki/root-g1.pem",
-        "--intermediates",
-        "testdata/pki/advisory-chain.pem",
-        "--at",
-        AT,
-    ]);
-    a.extend(strings(extra));
-    a.push(package.into());
-    a
-}
-
 /// Runs the verifier with stdout a pipe whose reader takes `take` bytes and
 /// hangs up; the exit code.
 fn closed_pipe(args: &[String], take: usize) -> i32 {

@@ -871,10 +871,8 @@ fn the_vendor_pki_recipe_makes_certificates_the_verifier_accepts() {
     ));
     assert_ok(verify(store(&["root-g2.pem"], &[], &[]), &g2));
 
-    run(
-        d,
-        "openssl",
-        &[
+    let ca = |args: &[&str]| {
+        let base = [
             "ca",
             "-config",
             "ca.cnf",
@@ -882,26 +880,11 @@ fn the_vendor_pki_recipe_makes_certificates_the_verifier_accepts() {
             "signing-ca.key",
             "-cert",
             "signing-ca.pem",
-            "-revoke",
-            "vendor.pem",
-        ],
-    );
-    run(
-        d,
-        "openssl",
-        &[
-            "ca",
-            "-config",
-            "ca.cnf",
-            "-keyfile",
-            "signing-ca.key",
-            "-cert",
-            "signing-ca.pem",
-            "-gencrl",
-            "-out",
-            "revoked.crl",
-        ],
-    );
+        ];
+        run(d, "openssl", &[&base[..], args].concat());
+    };
+    ca(&["-revoke", "vendor.pem"]);
+    ca(&["-gencrl", "-out", "revoked.crl"]);
     assert_kind(
         verify(store(&["root-g1.pem"], &[], &["revoked.crl"]), &g1),
         "certificate_revoked",

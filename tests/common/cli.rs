@@ -168,3 +168,22 @@ pub fn keys(v: &Value) -> Vec<&str> {
     k.sort_unstable();
     k
 }
+
+/// The bundled demo package.
+pub const DEMO: &str = "testdata/Full-upgrade-package-dten.zip";
+
+/// The demo's trust arguments (root G1 with the advisory chain, at
+/// `common::AT`), then `extra`, then the package.
+pub fn demo(extra: &[&str], package: &str) -> Vec<String> {
+    let mut a = strings(&[
+        "--root",
+        "testdata/pki/root-g1.pem",
+        "--intermediates",
+        "testdata/pki/advisory-chain.pem",
+        "--at",
+        super::AT,
+    ]);
+    a.extend(strings(extra));
+    a.push(package.into());
+    a
+}
