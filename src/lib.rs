@@ -93,6 +93,7 @@ mod policy;
 mod report;
 mod revocation;
 mod signature;
+mod sink;
 mod time;
 mod timestamp;
 mod trust;

@@ -11,7 +11,8 @@ use std::sync::{Mutex, PoisonError};
 use crate::error::Error;
 use crate::manifest::FileEntry;
 use crate::outcome::{Rejection, VerifiedPackage};
-use crate::verify::{EntrySink, Sink, Verifier};
+use crate::sink::{EntrySink, Sink};
+use crate::verify::Verifier;
 
 use super::error::ExtractError;
 use super::staging::{finish_file, Staging};

@@ -28,9 +28,9 @@ use crate::zip::rules;
 use super::layout::{misplaced_manifest, Role};
 use super::listing::check_mode;
 use super::pipeline::{self, judge_payload, judge_small, payload_spec, Pipeline};
-use super::sink::Sink;
 use super::verdict::{stops, Key, Step, Verdict};
 use super::Verifier;
+use crate::sink::Sink;
 
 /// Compressed bytes read, uninterpreted, once a finding is held, to find a
 /// structure defect that would outrank it. Beyond it the held finding is

@@ -13,13 +13,11 @@ mod linear;
 mod listing;
 mod pipeline;
 mod seekable;
-mod sink;
 mod verdict;
 mod warnings;
 
 pub(crate) use layout::LayoutBuilder;
 pub(crate) use listing::check_mode;
-pub(crate) use sink::{EntrySink, Sink};
 
 use std::fs::File;
 use std::path::Path;
@@ -31,6 +29,7 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::outcome::{Rejection, VerifiedPackage};
 use crate::policy::Policy;
+use crate::sink::Sink;
 use crate::trust::TrustStore;
 use crate::zip::index::FileSource;
 use crate::zip::linear::Plain;

@@ -15,8 +15,8 @@ use crate::zip::content::{self, Content, Delimit, Recorded, Signed, Spec};
 use super::authenticate::{Authenticated, SignatureFiles};
 use super::layout::{LayoutBuilder, Role};
 use super::listing::Listing;
-use super::sink::{EntrySink, Sink};
 use super::Verifier;
+use crate::sink::{EntrySink, Sink};
 
 /// One package's verification state.
 pub(crate) struct Pipeline<'v> {

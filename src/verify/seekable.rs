@@ -24,8 +24,8 @@ use crate::zip::linear::FromStart;
 use super::layout::{misplaced_manifest, Role};
 use super::listing::check_mode;
 use super::pipeline::{self, judge_payload, judge_small, payload_spec, Pipeline};
-use super::sink::{Progress, Sink, Tee};
 use super::Verifier;
+use crate::sink::{Progress, Sink, Tee};
 
 /// Verifies the package in `src`, feeding verified-as-read payload to `sink`.
 pub(crate) fn verify<S: Source + ?Sized>(
