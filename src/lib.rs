@@ -95,6 +95,7 @@ mod revocation;
 mod signature;
 mod time;
 mod timestamp;
+mod toml_words;
 mod trust;
 mod validate;
 mod verify;
