@@ -90,6 +90,7 @@ mod outcome;
 mod pack;
 mod path;
 mod policy;
+mod preflight;
 mod report;
 mod revocation;
 mod signature;
@@ -107,8 +108,8 @@ mod zip;
 pub use cert::{CertInfo, Fingerprint, Fingerprinted};
 pub use chain::{
     AnchorPolicy, AnchorWindow, ChainError, ChainOptions, ChainProblem, IssuerMissing, NoPath,
-    NotAllowed, Origin, PathEnd, PathFailure, PathNote, PathRole, RevocationPolicy, Usage, ValidatedChain,
-    WebpkiError,
+    NotAllowed, Origin, PathEnd, PathFailure, PathNote, PathRole, RevocationPolicy, Usage,
+    ValidatedChain, WebpkiError,
 };
 pub use error::{
     ArchiveDefect, BuildError, Counted, Error, Found, InputProblem, KeyProblem, LoadError,
@@ -124,6 +125,9 @@ pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
 pub use outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage};
 pub use pack::{Compression, PackageBuilder};
 pub use policy::{PackageIntermediates, Policy, SignerRule};
+pub use preflight::{
+    Finding, FindingCode, Inventory, InventoryError, Preflight, Severity, MAX_FINDINGS_PER_CODE,
+};
 pub use report::{
     CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TimestampReport,
     TreeDifferenceReport, TreeReport, VerificationTime, WarningReport, REPORT_SCHEMA_VERSION,

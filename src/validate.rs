@@ -186,7 +186,11 @@ impl TrustStore {
                         }
                     })
                     .collect();
-                Ok(ValidatedChain::new(certificates, subjects, check.accepted_notes()))
+                Ok(ValidatedChain::new(
+                    certificates,
+                    subjects,
+                    check.accepted_notes(),
+                ))
             }
             Err(e) => {
                 let walk = Walk::new(
