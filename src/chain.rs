@@ -236,11 +236,7 @@ pub struct ValidatedChain {
 }
 
 impl ValidatedChain {
-    pub(crate) fn new(
-        certificates: Vec<Vec<u8>>,
-        subjects: Vec<String>,
-        notes: Vec<PathNote>,
-    ) -> Self {
+    pub(crate) fn new(certificates: Vec<Vec<u8>>, subjects: Vec<String>, notes: Vec<PathNote>) -> Self {
         Self {
             certificates,
             subjects,

@@ -108,8 +108,8 @@ mod zip;
 pub use cert::{CertInfo, Fingerprint, Fingerprinted};
 pub use chain::{
     AnchorPolicy, AnchorWindow, ChainError, ChainOptions, ChainProblem, IssuerMissing, NoPath,
-    NotAllowed, Origin, PathEnd, PathFailure, PathNote, PathRole, RevocationPolicy, Usage,
-    ValidatedChain, WebpkiError,
+    NotAllowed, Origin, PathEnd, PathFailure, PathNote, PathRole, RevocationPolicy, Usage, ValidatedChain,
+    WebpkiError,
 };
 pub use error::{
     ArchiveDefect, BuildError, Counted, Error, Found, InputProblem, KeyProblem, LoadError,

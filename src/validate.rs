@@ -186,11 +186,7 @@ impl TrustStore {
                         }
                     })
                     .collect();
-                Ok(ValidatedChain::new(
-                    certificates,
-                    subjects,
-                    check.accepted_notes(),
-                ))
+                Ok(ValidatedChain::new(certificates, subjects, check.accepted_notes()))
             }
             Err(e) => {
                 let walk = Walk::new(

@@ -12,9 +12,7 @@ use crate::work::Work;
 pub(crate) fn anchors(work: &Work, trust: &TrustStore) -> Vec<Warning> {
     let mut out = Vec::new();
     for a in &trust.anchors {
-        let Some(c) = work.cert(&a.cert) else {
-            continue;
-        };
+        let Some(c) = work.cert(&a.cert) else { continue };
         let why = match (c.is_ca(), c.self_issued) {
             (true, true) => continue,
             (false, true) => "not a CA certificate",
@@ -91,11 +89,7 @@ pub(crate) fn path(
         }
         // The anchor the path ends at, and its window.
         if let Some(top) = chain.certificates().last() {
-            for a in trust
-                .anchors
-                .iter()
-                .filter(|a| a.cert.as_ref() == top.as_slice())
-            {
+            for a in trust.anchors.iter().filter(|a| a.cert.as_ref() == top.as_slice()) {
                 if let Some(end) = a.window.not_after.filter(|e| e.as_secs() <= horizon) {
                     out.push(Warning::AnchorWindowEnding {
                         anchor: a.label.clone(),
