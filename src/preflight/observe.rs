@@ -51,7 +51,48 @@ pub(crate) enum Seen {
 /// Number of kinds of [`Seen`].
 pub(crate) const KINDS: usize = 6;
 
+/// Longest text kept in an observation (a task's command, a unit name);
+/// longer text is cut and ends with "...".
+pub(crate) const MAX_TEXT: usize = 256;
+
+fn clip(s: &mut String) {
+    if s.len() > MAX_TEXT {
+        let mut end = MAX_TEXT;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str("...");
+    }
+}
+
 impl Seen {
+    /// Cuts its texts to [`MAX_TEXT`] bytes.
+    fn clipped(mut self) -> Self {
+        match &mut self {
+            Self::Host { host, via } => {
+                clip(host);
+                if let Via::Command(t) | Via::Key(t) = via {
+                    clip(t);
+                }
+            }
+            Self::Credential { what: t }
+            | Self::Privilege { command: t }
+            | Self::UnlockedMigration { statement: t } => clip(t),
+            Self::Unit { unit, action } => {
+                clip(unit);
+                clip(action);
+            }
+            Self::Task {
+                schedule, command, ..
+            } => {
+                clip(schedule);
+                clip(command);
+            }
+        }
+        self
+    }
+
     /// Index of its kind, for the caps.
     pub(crate) fn kind(&self) -> usize {
         match self {
@@ -103,7 +144,7 @@ impl Found {
             list.push(Observation {
                 path: path.to_owned(),
                 line,
-                seen,
+                seen: seen.clipped(),
             });
         } else {
             *dropped = dropped.saturating_add(1);
@@ -127,6 +168,10 @@ impl Observations {
             let (Some(list), Some(d)) = (self.kinds.get_mut(k), self.dropped.get_mut(k)) else {
                 continue;
             };
+            if items.is_empty() && dropped == 0 {
+                continue;
+            }
+            // Two sorted runs: the sort merges them in linear time.
             list.append(&mut items);
             list.sort();
             *d = d.saturating_add(dropped);

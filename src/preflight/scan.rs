@@ -516,7 +516,7 @@ impl Detect {
     fn shell_facts(&mut self, no: u64, facts: shell::Facts) {
         for (name, value, dynamic) in &facts.assignments {
             self.key_value(no, name, value, *dynamic);
-            if *dynamic || value.len() > MAX_VAR_VALUE {
+            if *dynamic || value.len() > MAX_VAR_VALUE || name.len() > MAX_VAR_VALUE {
                 self.vars.remove(name);
             } else if self.vars.len() < MAX_VARS || self.vars.contains_key(name) {
                 self.vars.insert(name.clone(), value.clone());

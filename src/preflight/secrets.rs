@@ -159,7 +159,8 @@ pub(crate) fn is_host_key(key: &str) -> bool {
 /// Whether `value` is a literal secret: not empty, not a reference
 /// (`$VAR`, `${VAR}`, `$(cmd)`, `%(x)s`, `{{ x }}`, `%{x}`, `#{x}`,
 /// `ENC(...)`, `vault:...`), not a placeholder (`<...>`, `***`, `xxx`),
-/// not a boolean or null word, not a path. `quoted_only`: only a quoted
+/// not a boolean or null word, not a path, not a number of fewer than
+/// four digits. `quoted_only`: only a quoted
 /// value counts (assignments in programs, where anything else is an
 /// expression).
 pub(crate) fn is_literal(value: &str, quoted_only: bool) -> bool {
@@ -210,6 +211,10 @@ pub(crate) fn is_literal(value: &str, quoted_only: bool) -> bool {
         return false;
     }
     if v.starts_with('/') || v.starts_with("./") || v.starts_with("~/") {
+        return false;
+    }
+    // A counter, flag or port (`PASS=0`), not a password.
+    if v.len() < 4 && v.chars().all(|c| c.is_ascii_digit()) {
         return false;
     }
     true
@@ -357,6 +362,8 @@ mod tests {
             "\"${DB_PASSWORD:-}\"",
             "$(cat /run/secrets/db)",
             "%(password)s",
+            "0",
+            "443",
             "{{ vault_db_password }}",
             "<your password here>",
             "***",

@@ -79,8 +79,9 @@ pub(crate) struct Facts {
 /// Deepest nesting of `sudo sh -c '...'` and the like that is followed.
 const MAX_DEPTH: u32 = 3;
 
-/// Most variables remembered per file, and their longest value.
+/// Most variables remembered per file.
 pub(crate) const MAX_VARS: usize = 256;
+/// Longest variable name and value remembered.
 pub(crate) const MAX_VAR_VALUE: usize = 256;
 
 const DB_CLIENTS: &[&str] = &[
