@@ -211,6 +211,36 @@ impl Preflight {
         Self { findings: kept }
     }
 
+    /// Fuzzing only: scans `entries` (path, bytes) in chunks of `chunk`
+    /// bytes as verified payload and runs the checks for `manifest` against
+    /// `inventory`.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn fuzz_run(
+        manifest: &crate::Manifest,
+        inventory: &crate::Inventory,
+        entries: &[(&str, &[u8])],
+        chunk: usize,
+    ) -> Self {
+        use crate::verify::Sink;
+        let scan = super::Scan::new();
+        for (path, bytes) in entries {
+            let file = crate::FileEntry {
+                path: (*path).to_owned(),
+                size: bytes.len() as u64,
+                sha256: [0; 32],
+                mode: None,
+            };
+            if let Ok(mut e) = scan.entry(&file) {
+                for c in bytes.chunks(chunk.max(1)) {
+                    let _ = e.chunk(c);
+                }
+                let _ = e.end(true);
+            }
+        }
+        super::check(manifest, inventory, &scan.finish())
+    }
+
     /// Whether no finding is an error: the package may be installed here.
     pub fn passed(&self) -> bool {
         !self.findings.iter().any(|f| f.severity == Severity::Error)

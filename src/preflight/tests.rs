@@ -1030,3 +1030,117 @@ fn a_million_hosts_keep_the_findings_capped() {
         && f.message
             .starts_with(&format!("and {} more", obs.dropped(0)))));
 }
+
+/// Lines built from the fragments the scanner reacts to, in every kind of
+/// entry, chunked at random: nothing panics and the caps hold. (The fuzz
+/// target `preflight` does this with coverage guidance.)
+#[test]
+fn arbitrary_fragments_never_panic() {
+    const FRAGMENTS: &[&str] = &[
+        "sudo ",
+        "su -c '",
+        "\"",
+        "'",
+        "$",
+        "${",
+        "}",
+        "$(",
+        ")",
+        "`",
+        "\\",
+        "<<",
+        "<<-EOF",
+        "EOF",
+        "EOF\n",
+        ";",
+        "&&",
+        "|",
+        "#",
+        "\n",
+        "\r\n",
+        " ",
+        "=",
+        ": ",
+        "password",
+        "_file",
+        "host",
+        "https://",
+        "user:pw@",
+        "[::1]",
+        "é",
+        "\u{1b}",
+        "systemctl restart ",
+        "service x stop",
+        "curl ",
+        "sftp ",
+        "scp a b:c",
+        "ALTER TABLE ",
+        "/*",
+        "*/",
+        "--",
+        "0 3 * * * ",
+        "@daily ",
+        "crontab -",
+        "echo ",
+        "OnCalendar=",
+        "Unit=",
+        "ExecStart=",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "AKIA",
+        "ghp_",
+        "xoxb-",
+        "psql -h ",
+        "mysql -p",
+        "--password=",
+        "flock ",
+        "a.example",
+        "\u{0}",
+        "\t",
+        "{",
+        "[",
+        "]",
+        ",",
+        "-",
+        "*",
+        "~",
+        "1:2.3-4~5",
+    ];
+    const PATHS: &[&str] = &[
+        "a.sh",
+        "cron.d/x",
+        "x.cron",
+        "a.properties",
+        "a.yaml",
+        "a.json",
+        "a.sql",
+        "x.timer",
+        "x.service",
+        "bin/tool",
+        "etc/cron.daily/x",
+        "README.md",
+        "a.py",
+        ".env",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..300 {
+        let mut text = String::new();
+        for _ in 0..(next() % 400) {
+            text.push_str(FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize]);
+        }
+        let path = PATHS[round % PATHS.len()];
+        let files = vec![(path.to_owned(), text.into_bytes())];
+        let obs = scan(&files, 1 + (next() % 97) as usize);
+        for kind in 0..6 {
+            assert!(obs.iter().filter(|o| o.seen.kind() == kind).count() <= MAX_KEPT);
+        }
+        let m = manifest("p", "1.0", &files, Map::new());
+        let inv = Inventory::from_toml(INVENTORY, "i.toml").unwrap();
+        let _ = check(&m, &inv, &obs);
+    }
+}
