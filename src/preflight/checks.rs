@@ -403,11 +403,17 @@ fn payload(
     findings: &mut Vec<Finding>,
 ) {
     // Units the payload itself ships.
-    let shipped: BTreeSet<&str> = manifest
-        .files()
-        .iter()
-        .map(|f| f.path.rsplit('/').next().unwrap_or(&f.path))
-        .collect();
+    // Units the payload itself ships: unit files, and SysV init scripts
+    // (`init.d/NAME` is `NAME.service` to systemd).
+    let mut shipped: BTreeSet<String> = BTreeSet::new();
+    for f in manifest.files() {
+        let mut parts = f.path.rsplit('/');
+        let name = parts.next().unwrap_or(&f.path);
+        shipped.insert(name.to_owned());
+        if parts.next() == Some("init.d") {
+            shipped.insert(format!("{name}.service"));
+        }
+    }
     // Hosts a given entry connects to: naming them there too is no second finding.
     let mut connected: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for o in observations.iter() {
@@ -469,7 +475,7 @@ fn payload(
                 findings.push(at(Code::PrivilegeAssumption, privilege_severity(inventory.sudo()), message));
             }
             Seen::Unit { unit, action } => {
-                if inventory.has_unit(unit) || shipped.contains(unit.as_str()) {
+                if inventory.has_unit(unit) || shipped.contains(unit) {
                     continue;
                 }
                 findings.push(at(

@@ -98,6 +98,29 @@ fn local_scheme(scheme: &str) -> bool {
     matches!(scheme, "file" | "jar" | "data" | "unix" | "about")
 }
 
+/// Schemes of network protocols: their URLs name a host even without a dot
+/// (`https://backup/`). With any other scheme (`debian://ip` in a sed
+/// expression) the host needs a dot, as a bare host name does.
+fn network_scheme(scheme: &str) -> bool {
+    matches!(
+        scheme,
+        "http" | "https" | "ftp" | "ftps" | "sftp" | "ssh" | "scp" | "rsync" | "git" | "git+ssh"
+            | "ssh+git" | "svn" | "svn+ssh" | "ws" | "wss" | "ldap" | "ldaps" | "smtp" | "smtps"
+            | "imap" | "imaps" | "pop3" | "pop3s" | "postgres" | "postgresql" | "mysql"
+            | "mariadb" | "mongodb" | "mongodb+srv" | "redis" | "rediss" | "amqp" | "amqps"
+            | "mqtt" | "mqtts" | "kafka" | "nfs" | "smb" | "cifs" | "tcp" | "udp" | "telnet"
+            | "grpc" | "grpcs" | "dav" | "davs" | "webdav" | "s3" | "hdfs" | "sqlserver" | "oracle"
+    )
+}
+
+/// Whether a URL's path names a document type or schema (`.dtd`, `.xsd`):
+/// an identifier, not something fetched.
+fn identifier_path(rest: &str) -> bool {
+    let path = rest.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '?' | '#' | '>' | ')')).next().unwrap_or(rest);
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".dtd") || lower.ends_with(".xsd") || lower.ends_with(".ent")
+}
+
 /// A host found in a URL: the host and, when the URL carries one, whether
 /// its user information holds a literal password (`user:pass@`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,10 +185,13 @@ pub(crate) fn urls(text: &str) -> Vec<UrlHost> {
         let password = userinfo
             .and_then(|u| u.split_once(':'))
             .is_some_and(|(_, p)| super::secrets::is_literal(p, false));
-        out.push(UrlHost {
-            host: host_port(hostport, false),
-            password,
-        });
+        let scheme = scheme.to_ascii_lowercase();
+        let host = if identifier_path(rest) {
+            None
+        } else {
+            host_port(hostport, !network_scheme(&scheme))
+        };
+        out.push(UrlHost { host, password });
     }
     out
 }
@@ -279,6 +305,9 @@ mod tests {
             ("xmlns=\"http://www.w3.org/2001/XMLSchema\"", vec![]),
             ("://nothing", vec![]),
             ("https://backup/", vec!["backup"]),
+            ("sed -n 's/^Alias name: *debian://ip'", vec![]),
+            ("custom://svc.partner.example/x", vec!["svc.partner.example"]),
+            ("--id \"http://www.oasis-open.org/committees/entity/release/1.0/catalog.dtd\"", vec![]),
         ] {
             assert_eq!(hosts(text), want, "{text}");
         }

@@ -157,6 +157,9 @@ fn key_value(line: &str) -> Option<(&str, &str, bool)> {
         let end = body.find(q)?;
         return Some((key, body.get(..end)?, true));
     }
+    if value.starts_with('#') || value.starts_with(';') {
+        return Some((key, "", false));
+    }
     let value = match value.find(" #").or_else(|| value.find(" ;")) {
         Some(i) => value.get(..i).unwrap_or(value),
         None => value,
@@ -200,6 +203,55 @@ fn json_pairs(line: &str) -> Vec<(&str, &str)> {
     out
 }
 
+/// On a line of XML: every `<name>value</name>` element and every
+/// `name="value"` attribute, as key and value.
+fn xml_pairs(line: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':');
+    // Elements.
+    let mut rest = line;
+    while let Some(open) = rest.find('<') {
+        let after = rest.get(open + 1..).unwrap_or_default();
+        let name_len = after.find(|c: char| !name_char(c)).unwrap_or(after.len());
+        let name = after.get(..name_len).unwrap_or_default();
+        rest = after;
+        if name.is_empty() || !after.get(name_len..).unwrap_or_default().starts_with('>') {
+            continue;
+        }
+        let body = after.get(name_len + 1..).unwrap_or_default();
+        let close = format!("</{name}>");
+        if let Some(end) = body.find(&close) {
+            out.push((name, body.get(..end).unwrap_or_default()));
+            rest = body.get(end + close.len()..).unwrap_or_default();
+        }
+    }
+    // Attributes.
+    let mut rest = line;
+    while let Some(eq) = rest.find('=') {
+        let before = rest.get(..eq).unwrap_or_default();
+        let name_start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| name_char(*c))
+            .last()
+            .map_or(before.len(), |(i, _)| i);
+        let name = before.get(name_start..).unwrap_or_default();
+        let after = rest.get(eq + 1..).unwrap_or_default();
+        rest = after;
+        let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let body = after.get(1..).unwrap_or_default();
+        if let Some(end) = body.find(q) {
+            if !name.is_empty() && before.get(..name_start).is_some_and(|b| b.ends_with(char::is_whitespace)) {
+                out.push((name, body.get(..end).unwrap_or_default()));
+            }
+            rest = body.get(end + 1..).unwrap_or_default();
+        }
+    }
+    out
+}
+
 /// Whether a trimmed line is a comment in configuration or program text.
 fn is_comment(t: &str) -> bool {
     ["#", ";", "!", "//", "/*", "* ", "--"]
@@ -221,6 +273,7 @@ pub(crate) struct Detect {
     locked: bool,
     triggers: Vec<(u64, String)>,
     timer_unit: Option<String>,
+    xml_comment: bool,
 }
 
 impl Detect {
@@ -237,6 +290,7 @@ impl Detect {
             locked: false,
             triggers: Vec::new(),
             timer_unit: None,
+            xml_comment: false,
         }
     }
 
@@ -349,28 +403,62 @@ impl Detect {
     /// A configuration line: a credential key with a literal value, a
     /// host key's value, URLs.
     fn config_line(&mut self, no: u64, text: &str) {
+        // XML comments (`<!-- ... -->`, over several lines) are not read.
+        let mut kept = String::new();
+        let mut rest = text;
+        loop {
+            if self.xml_comment {
+                match rest.find("-->") {
+                    Some(i) => {
+                        self.xml_comment = false;
+                        rest = rest.get(i + 3..).unwrap_or_default();
+                    }
+                    None => break,
+                }
+            } else {
+                match rest.find("<!--") {
+                    Some(i) => {
+                        kept.push_str(rest.get(..i).unwrap_or_default());
+                        self.xml_comment = true;
+                        rest = rest.get(i + 4..).unwrap_or_default();
+                    }
+                    None => {
+                        kept.push_str(rest);
+                        break;
+                    }
+                }
+            }
+        }
+        let text = kept.as_str();
         let t = text.trim_start();
         if t.is_empty() || is_comment(t) {
             return;
         }
-        let pairs = json_pairs(text);
+        let mut pairs = json_pairs(text);
+        if text.contains('<') {
+            pairs.extend(xml_pairs(text));
+        }
         if pairs.is_empty() {
-            if let Some((key, value, _)) = key_value(text) {
-                self.key_value(no, key, value, false);
+            if let Some((key, value, quoted)) = key_value(text) {
+                self.key_value(no, key, value, false, quoted);
             }
         }
         for (key, value) in pairs {
-            self.key_value(no, key, value, false);
+            self.key_value(no, key, value, false, true);
         }
         self.urls(no, text);
     }
 
     /// A key (or variable) and its value: credential or host.
-    fn key_value(&mut self, no: u64, key: &str, value: &str, dynamic: bool) {
+    /// `quoted`: the value was quoted (or comes from shell words, where
+    /// only quoting makes spaces); an unquoted value with spaces is prose
+    /// (`challengePassword = A challenge password`), not a secret.
+    fn key_value(&mut self, no: u64, key: &str, value: &str, dynamic: bool, quoted: bool) {
         if dynamic {
             return;
         }
-        if is_credential_key(key) && is_literal(value, false) {
+        let prose = !quoted && value.trim().contains(char::is_whitespace);
+        if is_credential_key(key) && !prose && is_literal(value, false) {
             self.assigned_credential(no, key, unquote(value).0);
         }
         if is_host_key(key) && !value.contains("://") {
@@ -415,8 +503,8 @@ impl Detect {
                     origin,
                 },
             );
-        } else if let Some((key, value, _)) = key_value(text) {
-            self.key_value(no, key, value, false);
+        } else if let Some((key, value, quoted)) = key_value(text) {
+            self.key_value(no, key, value, false, quoted);
         }
     }
 
@@ -447,7 +535,7 @@ impl Detect {
                 for c in shell::tokenize(value, &BTreeMap::new()) {
                     for w in c.words {
                         if let Some((k, v)) = w.text.split_once('=') {
-                            self.key_value(no, k, v, w.dynamic);
+                            self.key_value(no, k, v, w.dynamic, true);
                         }
                     }
                 }
@@ -515,7 +603,7 @@ impl Detect {
 
     fn shell_facts(&mut self, no: u64, facts: shell::Facts) {
         for (name, value, dynamic) in &facts.assignments {
-            self.key_value(no, name, value, *dynamic);
+            self.key_value(no, name, value, *dynamic, true);
             if *dynamic || value.len() > MAX_VAR_VALUE || name.len() > MAX_VAR_VALUE {
                 self.vars.remove(name);
             } else if self.vars.len() < MAX_VARS || self.vars.contains_key(name) {

@@ -117,6 +117,12 @@ const MIGRATION_TOOLS: &[&str] = &[
     "migrate",
     "knex",
 ];
+/// Commands (and the usual names of script functions) that print a
+/// message for a person.
+const MESSAGE_COMMANDS: &[&str] = &[
+    "echo", "printf", "logger", "log", "warn", "warning", "error", "err", "info", "die", "fail",
+    "msg", "message", "note", "notice", "debug", "say", "abort", "fatal", "usage",
+];
 const UNIT_VERBS: &[&str] = &[
     "start",
     "stop",
@@ -368,9 +374,22 @@ pub(crate) fn analyze(line: &str, vars: &BTreeMap<String, String>) -> Facts {
     let mut facts = Facts::default();
     let commands = tokenize(line, vars);
     line_facts(&commands, vars, 0, &mut facts);
-    for w in commands.iter().flat_map(|c| &c.words) {
-        if w.text.contains("://") {
-            facts.urls.extend(hosts::urls(&w.text));
+    for c in &commands {
+        // A message to the person running the script (`echo "see
+        // https://wiki.example/..."`, `warn "..."`) names no endpoint; the
+        // same command writing a file does.
+        let message = c
+            .words
+            .iter()
+            .find(|w| assignment(w).is_none() && !KEYWORDS.contains(&w.text.as_str()))
+            .is_some_and(|w| MESSAGE_COMMANDS.contains(&basename(&w.text)));
+        if message && c.redirects.iter().all(|r| r.starts_with("/dev/")) {
+            continue;
+        }
+        for w in &c.words {
+            if w.text.contains("://") {
+                facts.urls.extend(hosts::urls(&w.text));
+            }
         }
     }
     if facts.db_client {

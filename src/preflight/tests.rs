@@ -426,6 +426,7 @@ fn unit_missing_both_ways() {
         ],
         &[
             ("a.sh", "systemctl restart dten-agent.service\n"),
+            ("etc/init.d/dten-legacy", "#!/bin/sh\n/etc/init.d/dten-legacy start\n"),
             ("a.sh", "systemctl restart postgresql\n"),
             ("a.sh", "systemctl daemon-reload\n"),
             ("a.sh", "systemctl is-active dten-sync.service || true\n"),
@@ -536,13 +537,15 @@ fn external_endpoint_both_ways() {
             ),
             ("app.yaml", "database:\n  host: pg.partner.example\n", 2),
             ("a.env", "SERVER=smtp.partner.example\n", 1),
-            ("a.sh", "echo \"see https://docs.vendor.example/\"\n", 1),
+            ("a.sh", "echo \"https://sync.partner.example/\" > /etc/dten/sync.url\n", 1),
+            ("a.sh", "SYNC=https://sync.partner.example/api\n", 1),
             (
                 "config.json",
                 "{\n  \"endpoint\": \"metrics.partner.example:9090\"\n}\n",
                 2,
             ),
             ("tool.py", "BASE = \"https://api.partner.example/v1\"\n", 1),
+            ("context.xml", "<Resource name=\"db\" host=\"pg.partner.example\"/>\n", 1),
         ],
         &[
             ("dten.properties", "dten.sync.period=900\n"),
@@ -568,7 +571,12 @@ fn external_endpoint_both_ways() {
             ),
             ("a.sh", "cp dten.conf.example /etc/dten/dten.conf\n"),
             ("app.yaml", "url: https://updates.dten.example/v4\n"),
+            ("a.sh", "echo \"see https://docs.vendor.example/\"\n"),
+            ("a.sh", "warn \"See <https://wiki.debian.org/Teams/Dpkg/FAQ>.\" >&2\n"),
+            ("a.sh", "sed -n 's/^Alias name: *debian://ip'\n"),
+            ("a.sh", "update-xmlcatalog --add --id \"http://www.oasis-open.org/catalog.dtd\"\n"),
             ("tool.py", "# https://docs.python.org/3/library/os.html\n"),
+            ("settings.xml", "<!-- Licensed under\n    http://www.apache.org/licenses/LICENSE-2.0\n-->\n<x/>\n"),
         ],
     );
 }
@@ -601,6 +609,8 @@ fn hardcoded_credential_both_ways() {
                 1,
             ),
             ("tool.py", "PASSWORD = \"hunter2\"\n", 1),
+            ("settings.xml", "<server>\n  <password>hunter2</password>\n</server>\n", 2),
+            ("tomcat-users.xml", "<user username=\"admin\" password=\"s3cret\" roles=\"x\"/>\n", 1),
         ],
         &[
             ("a.sh", "DB_PASSWORD=\"$1\"\n"),
@@ -627,6 +637,10 @@ fn hardcoded_credential_both_ways() {
             ),
             ("notes.txt", "AWS docs use AKIAIOSFODNN7EXAMPLE\n"),
             ("app.conf", "require_password = true\n"),
+            ("nsswitch.conf", "passwd:         files systemd\n"),
+            ("openssl.cnf", "challengePassword\t\t= A challenge password\n"),
+            ("openssl.cnf", "secret = # disable PBM\n"),
+            ("settings.xml", "<!--\n  <password>hunter2</password>\n  password = hunter2\n-->\n"),
         ],
     );
 }
@@ -1143,4 +1157,22 @@ fn arbitrary_fragments_never_panic() {
         let inv = Inventory::from_toml(INVENTORY, "i.toml").unwrap();
         let _ = check(&m, &inv, &obs);
     }
+}
+
+#[test]
+#[ignore]
+fn tmp_corpus_survey() {
+    let list = std::fs::read_to_string("/tmp/pf-corpus.txt").unwrap();
+    let mut files = Vec::new();
+    for p in list.lines() {
+        if let Ok(b) = std::fs::read(p) {
+            files.push((p.trim_start_matches('/').to_owned(), b));
+        }
+    }
+    let obs = scan(&files, 8192);
+    let m = manifest("p", "1.0", &files, Map::new());
+    let inv = Inventory::from_toml("version = 1\n[system]\nsudo = false\n", "i.toml").unwrap();
+    let p = check(&m, &inv, &obs);
+    eprintln!("{} files", files.len());
+    eprintln!("{}", show(p.findings()));
 }
