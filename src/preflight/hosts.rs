@@ -91,6 +91,13 @@ const FILE_EXTENSIONS: &[&str] = &[
     "class",
     "go",
     "rs",
+    "dtd",
+    "xsd",
+    "ent",
+    "wsdl",
+    "xsl",
+    "xslt",
+    "cat",
 ];
 
 /// A URL's scheme that reaches no network.
@@ -104,19 +111,67 @@ fn local_scheme(scheme: &str) -> bool {
 fn network_scheme(scheme: &str) -> bool {
     matches!(
         scheme,
-        "http" | "https" | "ftp" | "ftps" | "sftp" | "ssh" | "scp" | "rsync" | "git" | "git+ssh"
-            | "ssh+git" | "svn" | "svn+ssh" | "ws" | "wss" | "ldap" | "ldaps" | "smtp" | "smtps"
-            | "imap" | "imaps" | "pop3" | "pop3s" | "postgres" | "postgresql" | "mysql"
-            | "mariadb" | "mongodb" | "mongodb+srv" | "redis" | "rediss" | "amqp" | "amqps"
-            | "mqtt" | "mqtts" | "kafka" | "nfs" | "smb" | "cifs" | "tcp" | "udp" | "telnet"
-            | "grpc" | "grpcs" | "dav" | "davs" | "webdav" | "s3" | "hdfs" | "sqlserver" | "oracle"
+        "http"
+            | "https"
+            | "ftp"
+            | "ftps"
+            | "sftp"
+            | "ssh"
+            | "scp"
+            | "rsync"
+            | "git"
+            | "git+ssh"
+            | "ssh+git"
+            | "svn"
+            | "svn+ssh"
+            | "ws"
+            | "wss"
+            | "ldap"
+            | "ldaps"
+            | "smtp"
+            | "smtps"
+            | "imap"
+            | "imaps"
+            | "pop3"
+            | "pop3s"
+            | "postgres"
+            | "postgresql"
+            | "mysql"
+            | "mariadb"
+            | "mongodb"
+            | "mongodb+srv"
+            | "redis"
+            | "rediss"
+            | "amqp"
+            | "amqps"
+            | "mqtt"
+            | "mqtts"
+            | "kafka"
+            | "nfs"
+            | "smb"
+            | "cifs"
+            | "tcp"
+            | "udp"
+            | "telnet"
+            | "grpc"
+            | "grpcs"
+            | "dav"
+            | "davs"
+            | "webdav"
+            | "s3"
+            | "hdfs"
+            | "sqlserver"
+            | "oracle"
     )
 }
 
 /// Whether a URL's path names a document type or schema (`.dtd`, `.xsd`):
 /// an identifier, not something fetched.
 fn identifier_path(rest: &str) -> bool {
-    let path = rest.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '?' | '#' | '>' | ')')).next().unwrap_or(rest);
+    let path = rest
+        .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '?' | '#' | '>' | ')'))
+        .next()
+        .unwrap_or(rest);
     let lower = path.to_ascii_lowercase();
     lower.ends_with(".dtd") || lower.ends_with(".xsd") || lower.ends_with(".ent")
 }
@@ -182,9 +237,17 @@ pub(crate) fn urls(text: &str) -> Vec<UrlHost> {
             ),
             None => (None, authority),
         };
+        // `user:password@` with a literal password; not a template such as
+        // `[user:passwd@]` or `username:password@`.
         let password = userinfo
+            .filter(|u| !u.contains('['))
             .and_then(|u| u.split_once(':'))
-            .is_some_and(|(_, p)| super::secrets::is_literal(p, false));
+            .is_some_and(|(_, p)| {
+                !matches!(
+                    p.to_ascii_lowercase().as_str(),
+                    "password" | "passwd" | "pass" | "pwd" | "secret"
+                ) && super::secrets::is_literal(p, false)
+            });
         let scheme = scheme.to_ascii_lowercase();
         let host = if identifier_path(rest) {
             None
@@ -234,6 +297,8 @@ pub(crate) fn is_host(host: &str, require_dot: bool) -> bool {
     if host == "localhost"
         || host.ends_with(".localhost")
         || host == "localhost.localdomain"
+        || host == "invalid"
+        || host.ends_with(".invalid")
         || host == "ip6-localhost"
         || NAMESPACE_HOSTS.contains(&host)
     {
@@ -306,8 +371,14 @@ mod tests {
             ("://nothing", vec![]),
             ("https://backup/", vec!["backup"]),
             ("sed -n 's/^Alias name: *debian://ip'", vec![]),
-            ("custom://svc.partner.example/x", vec!["svc.partner.example"]),
-            ("--id \"http://www.oasis-open.org/committees/entity/release/1.0/catalog.dtd\"", vec![]),
+            (
+                "custom://svc.partner.example/x",
+                vec!["svc.partner.example"],
+            ),
+            (
+                "--id \"http://www.oasis-open.org/committees/entity/release/1.0/catalog.dtd\"",
+                vec![],
+            ),
         ] {
             assert_eq!(hosts(text), want, "{text}");
         }
@@ -318,6 +389,12 @@ mod tests {
             .iter()
             .any(|u| u.password));
         assert!(!urls("https://admin@x.example/").iter().any(|u| u.password));
+        assert!(!urls("http://username:password@host.com:80/")
+            .iter()
+            .any(|u| u.password));
+        assert!(!urls("scheme://[user:passwd@]proxy.server:port")
+            .iter()
+            .any(|u| u.password));
     }
 
     #[test]
@@ -338,6 +415,8 @@ mod tests {
             ("$HOST", None),
             ("{{ db_host }}", None),
             ("localhost", None),
+            ("catalog.dtd", None),
+            ("dummy.invalid", None),
         ] {
             assert_eq!(bare(s).as_deref(), want, "{s}");
         }

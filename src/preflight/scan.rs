@@ -98,6 +98,31 @@ fn classify(path: &str) -> Kind {
     if documents.iter().any(|d| name.starts_with(d)) {
         return Kind::Document;
     }
+    // Package metadata of bundled software (homepage and repository URLs),
+    // and nsswitch.conf (whose `passwd:` is a database, not a secret).
+    let metadata = [
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "bower.json",
+        "composer.json",
+        "composer.lock",
+        "pyproject.toml",
+        "setup.cfg",
+        "pkg-info",
+        "metadata",
+        "cargo.toml",
+        "cargo.lock",
+        "pom.xml",
+        "go.mod",
+        "go.sum",
+        "gemfile.lock",
+        "yarn.lock",
+        "nsswitch.conf",
+    ];
+    if metadata.contains(&name) || name.ends_with(".gemspec") || name.ends_with(".nuspec") {
+        return Kind::Document;
+    }
     if name == ".env" || name.starts_with(".env.") {
         return Kind::Config;
     }
@@ -243,7 +268,11 @@ fn xml_pairs(line: &str) -> Vec<(&str, &str)> {
         };
         let body = after.get(1..).unwrap_or_default();
         if let Some(end) = body.find(q) {
-            if !name.is_empty() && before.get(..name_start).is_some_and(|b| b.ends_with(char::is_whitespace)) {
+            if !name.is_empty()
+                && before
+                    .get(..name_start)
+                    .is_some_and(|b| b.ends_with(char::is_whitespace))
+            {
                 out.push((name, body.get(..end).unwrap_or_default()));
             }
             rest = body.get(end + 1..).unwrap_or_default();
@@ -349,9 +378,15 @@ impl Detect {
                     return;
                 }
                 self.urls(no, text);
-                if self.kind == Kind::Program {
+                // In programs, only a module-level `NAME = "literal"` (a
+                // constant at column 0): indented lines are function bodies,
+                // dictionaries and docstring examples.
+                if self.kind == Kind::Program && !text.starts_with(char::is_whitespace) {
                     if let Some((key, value, quoted)) = key_value(text) {
-                        if quoted && is_credential_key(key) && is_literal(value, false) {
+                        let assigns = text
+                            .get(key.len()..)
+                            .is_some_and(|r| r.trim_start().starts_with('='));
+                        if assigns && quoted && is_credential_key(key) && is_literal(value, false) {
                             self.assigned_credential(no, key, value);
                         }
                     }
@@ -383,7 +418,14 @@ impl Detect {
     }
 
     fn url_host(&mut self, no: u64, u: hosts::UrlHost) {
-        if u.password {
+        // A password in a URL is a credential where URLs are used (scripts,
+        // configuration, units, crontabs); in program text it is most often
+        // an example in a help text or docstring.
+        let used = !matches!(
+            self.kind,
+            Kind::Program | Kind::Other | Kind::Unknown | Kind::Document
+        );
+        if u.password && used {
             self.credential(
                 no,
                 "a URL with a literal password in its user information".into(),
@@ -443,10 +485,22 @@ impl Detect {
                 self.key_value(no, key, value, false, quoted);
             }
         }
+        // XML namespaces, schema locations and algorithm names are URIs
+        // that identify, they are not fetched.
+        let mut scanned = std::borrow::Cow::Borrowed(text);
         for (key, value) in pairs {
+            let identifier = key == "xmlns"
+                || key.starts_with("xmlns:")
+                || key.ends_with("schemaLocation")
+                || key == "targetNamespace"
+                || key == "Algorithm";
+            if identifier && !value.is_empty() {
+                scanned = std::borrow::Cow::Owned(scanned.replace(value, ""));
+                continue;
+            }
             self.key_value(no, key, value, false, true);
         }
-        self.urls(no, text);
+        self.urls(no, &scanned);
     }
 
     /// A key (or variable) and its value: credential or host.
@@ -562,6 +616,7 @@ impl Detect {
                     self.cron(no, text, user_field, "a crontab a script installs")
                 }
                 Body::Text => self.config_line(no, text),
+                Body::Message => {}
             }
             return;
         }

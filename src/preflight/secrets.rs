@@ -234,8 +234,21 @@ pub(crate) fn unquote(v: &str) -> (&str, bool) {
 /// start, or an access key of a known format (never AWS's documented
 /// `...EXAMPLE` keys).
 pub(crate) fn known_format(line: &str) -> Option<&'static str> {
-    if line.contains("-----BEGIN ") && line.contains("PRIVATE KEY-----") {
-        return Some("a PEM private-key block");
+    if let Some(at) = line.find("-----BEGIN ") {
+        let from = line.get(at..).unwrap_or_default();
+        if let Some(end) = from.find("PRIVATE KEY-----") {
+            // The key follows: on the next lines (nothing after the header)
+            // or after an escaped newline (`\n` in JSON). A header alone in
+            // quotes (`START = "-----BEGIN ... KEY-----"`) is a parser's
+            // constant.
+            let after = from
+                .get(end + "PRIVATE KEY-----".len()..)
+                .unwrap_or_default()
+                .trim();
+            if after.is_empty() || after.starts_with("\\n") || after.starts_with("\\r\\n") {
+                return Some("a PEM private-key block");
+            }
+        }
     }
     let token_at = |prefix: &str, min: usize, charset: fn(char) -> bool| -> bool {
         let mut from = 0;
@@ -386,6 +399,8 @@ mod tests {
         assert!(known_format("-----BEGIN RSA PRIVATE KEY-----").is_some());
         assert!(known_format("-----BEGIN OPENSSH PRIVATE KEY-----").is_some());
         assert!(known_format("-----BEGIN PUBLIC KEY-----").is_none());
+        assert!(known_format("_SK_START = b\"-----BEGIN OPENSSH PRIVATE KEY-----\"").is_none());
+        assert!(known_format("  \"key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvQ\"").is_some());
         assert!(known_format("-----BEGIN CERTIFICATE-----").is_none());
         assert!(known_format("aws_access_key_id = AKIAZ7Q3EXAMPLEQ3X5J").is_none());
         assert!(known_format("aws_access_key_id = AKIAIOSFODNN7EXAMPLE").is_none());

@@ -42,6 +42,9 @@ pub(crate) enum Body {
     Sql,
     /// Crontab lines (`user_field` for a system crontab).
     Cron { user_field: bool },
+    /// Text shown to the person running the script (`cat <<EOF` to the
+    /// terminal): only well-known secrets are looked for.
+    Message,
     /// Anything else (a configuration file being written, text).
     Text,
 }
@@ -458,8 +461,23 @@ fn line_facts(
             }
         }
     }
-    if let Some((delimiter, strip_tabs)) = commands.iter().find_map(|c| c.heredoc.clone()) {
-        let body = if facts.db_client {
+    if let Some((c, (delimiter, strip_tabs))) = commands
+        .iter()
+        .find_map(|c| c.heredoc.clone().map(|h| (c, h)))
+    {
+        let shows = c
+            .words
+            .iter()
+            .find(|w| assignment(w).is_none() && !KEYWORDS.contains(&w.text.as_str()))
+            .is_some_and(|w| {
+                matches!(basename(&w.text), "cat" | "more" | "less")
+                    || MESSAGE_COMMANDS.contains(&basename(&w.text))
+            });
+        let to_person =
+            shows && c.redirects.iter().all(|r| r.starts_with("/dev/")) && commands.len() == 1;
+        let body = if to_person {
+            Body::Message
+        } else if facts.db_client {
             Body::Sql
         } else if crontab {
             Body::Cron { user_field: false }

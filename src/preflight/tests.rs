@@ -426,7 +426,10 @@ fn unit_missing_both_ways() {
         ],
         &[
             ("a.sh", "systemctl restart dten-agent.service\n"),
-            ("etc/init.d/dten-legacy", "#!/bin/sh\n/etc/init.d/dten-legacy start\n"),
+            (
+                "etc/init.d/dten-legacy",
+                "#!/bin/sh\n/etc/init.d/dten-legacy start\n",
+            ),
             ("a.sh", "systemctl restart postgresql\n"),
             ("a.sh", "systemctl daemon-reload\n"),
             ("a.sh", "systemctl is-active dten-sync.service || true\n"),
@@ -537,6 +540,7 @@ fn external_endpoint_both_ways() {
             ),
             ("app.yaml", "database:\n  host: pg.partner.example\n", 2),
             ("a.env", "SERVER=smtp.partner.example\n", 1),
+            ("a.sh", "cat > /etc/dten/sync.conf <<EOF\nurl = https://sync.partner.example/\nEOF\n", 2),
             ("a.sh", "echo \"https://sync.partner.example/\" > /etc/dten/sync.url\n", 1),
             ("a.sh", "SYNC=https://sync.partner.example/api\n", 1),
             (
@@ -574,8 +578,10 @@ fn external_endpoint_both_ways() {
             ("a.sh", "echo \"see https://docs.vendor.example/\"\n"),
             ("a.sh", "warn \"See <https://wiki.debian.org/Teams/Dpkg/FAQ>.\" >&2\n"),
             ("a.sh", "sed -n 's/^Alias name: *debian://ip'\n"),
+            ("a.sh", "cat <<EOF\nFor more information, refer to https://wiki.postgresql.org/wiki/Apt\nEOF\n"),
             ("a.sh", "update-xmlcatalog --add --id \"http://www.oasis-open.org/catalog.dtd\"\n"),
             ("tool.py", "# https://docs.python.org/3/library/os.html\n"),
+            ("node_modules/x/package.json", "{\"homepage\": \"https://github.com/x/x\", \"repository\": {\"url\": \"git+https://github.com/x/x.git\"}}\n"),
             ("settings.xml", "<!-- Licensed under\n    http://www.apache.org/licenses/LICENSE-2.0\n-->\n<x/>\n"),
         ],
     );
@@ -609,8 +615,16 @@ fn hardcoded_credential_both_ways() {
                 1,
             ),
             ("tool.py", "PASSWORD = \"hunter2\"\n", 1),
-            ("settings.xml", "<server>\n  <password>hunter2</password>\n</server>\n", 2),
-            ("tomcat-users.xml", "<user username=\"admin\" password=\"s3cret\" roles=\"x\"/>\n", 1),
+            (
+                "settings.xml",
+                "<server>\n  <password>hunter2</password>\n</server>\n",
+                2,
+            ),
+            (
+                "tomcat-users.xml",
+                "<user username=\"admin\" password=\"s3cret\" roles=\"x\"/>\n",
+                1,
+            ),
         ],
         &[
             ("a.sh", "DB_PASSWORD=\"$1\"\n"),
@@ -630,6 +644,16 @@ fn hardcoded_credential_both_ways() {
             ("a.sh", "mysql -uroot -p dten\n"),
             ("a.sh", "psql --no-password dten\n"),
             ("tool.py", "password = os.environ[\"DB_PASSWORD\"]\n"),
+            (
+                "style.py",
+                "    styles = {\n        Token:              '#ffffff',\n    }\n",
+            ),
+            (
+                "client.py",
+                "    def f():\n        oauth_token=\"ad180jjd733klru7\",\n",
+            ),
+            ("oid.py", "CHALLENGE_PASSWORD: \"challengePassword\",\n"),
+            ("url.py", "    'http://user:s3cret@host.example:80/path'\n"),
             ("README.md", "Set `password=...` in dten.properties.\n"),
             (
                 "cert.pem",
@@ -637,10 +661,16 @@ fn hardcoded_credential_both_ways() {
             ),
             ("notes.txt", "AWS docs use AKIAIOSFODNN7EXAMPLE\n"),
             ("app.conf", "require_password = true\n"),
-            ("nsswitch.conf", "passwd:         files systemd\n"),
-            ("openssl.cnf", "challengePassword\t\t= A challenge password\n"),
+            ("etc/nsswitch.conf", "passwd:         files systemd\n"),
+            (
+                "openssl.cnf",
+                "challengePassword\t\t= A challenge password\n",
+            ),
             ("openssl.cnf", "secret = # disable PBM\n"),
-            ("settings.xml", "<!--\n  <password>hunter2</password>\n  password = hunter2\n-->\n"),
+            (
+                "settings.xml",
+                "<!--\n  <password>hunter2</password>\n  password = hunter2\n-->\n",
+            ),
         ],
     );
 }
