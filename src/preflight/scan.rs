@@ -57,7 +57,7 @@ enum Kind {
     Document,
     /// Not known from the name: decided by the first line.
     Unknown,
-    /// Other text: URLs and well-known secrets.
+    /// Other text (no `#!`): URLs and well-known secrets.
     Other,
 }
 
@@ -136,8 +136,9 @@ fn classify(path: &str) -> Kind {
         "md" | "txt" | "rst" | "adoc" | "html" | "htm" | "pdf" | "1" | "5" | "8" => Kind::Document,
         "py" | "pl" | "rb" | "js" | "ts" | "php" | "lua" | "ps1" | "groovy" | "java" | "go"
         | "rs" | "c" | "h" | "cpp" | "cs" | "kt" | "scala" | "tcl" => Kind::Program,
-        "" => Kind::Unknown,
-        _ => Kind::Other,
+        // No extension, or one that says nothing (`.postinst`, `.in`):
+        // the first line decides (`#!/bin/sh`).
+        _ => Kind::Unknown,
     }
 }
 
@@ -481,8 +482,8 @@ impl Detect {
             pairs.extend(xml_pairs(text));
         }
         if pairs.is_empty() {
-            if let Some((key, value, quoted)) = key_value(text) {
-                self.key_value(no, key, value, false, quoted);
+            if let Some((key, value, _)) = key_value(text) {
+                self.key_value(no, key, value, false);
             }
         }
         // XML namespaces, schema locations and algorithm names are URIs
@@ -498,20 +499,21 @@ impl Detect {
                 scanned = std::borrow::Cow::Owned(scanned.replace(value, ""));
                 continue;
             }
-            self.key_value(no, key, value, false, true);
+            self.key_value(no, key, value, false);
         }
         self.urls(no, &scanned);
     }
 
     /// A key (or variable) and its value: credential or host.
-    /// `quoted`: the value was quoted (or comes from shell words, where
-    /// only quoting makes spaces); an unquoted value with spaces is prose
-    /// (`challengePassword = A challenge password`), not a secret.
-    fn key_value(&mut self, no: u64, key: &str, value: &str, dynamic: bool, quoted: bool) {
+    /// A value with spaces is a command (`cat_passwd='getent passwd'`) or
+    /// prose (`challengePassword = A challenge password`), not a secret,
+    /// unless the key names a passphrase.
+    fn key_value(&mut self, no: u64, key: &str, value: &str, dynamic: bool) {
         if dynamic {
             return;
         }
-        let prose = !quoted && value.trim().contains(char::is_whitespace);
+        let prose = value.trim().contains(char::is_whitespace)
+            && !key.to_ascii_lowercase().contains("passphrase");
         if is_credential_key(key) && !prose && is_literal(value, false) {
             self.assigned_credential(no, key, unquote(value).0);
         }
@@ -557,8 +559,8 @@ impl Detect {
                     origin,
                 },
             );
-        } else if let Some((key, value, quoted)) = key_value(text) {
-            self.key_value(no, key, value, false, quoted);
+        } else if let Some((key, value, _)) = key_value(text) {
+            self.key_value(no, key, value, false);
         }
     }
 
@@ -589,7 +591,7 @@ impl Detect {
                 for c in shell::tokenize(value, &BTreeMap::new()) {
                     for w in c.words {
                         if let Some((k, v)) = w.text.split_once('=') {
-                            self.key_value(no, k, v, w.dynamic, true);
+                            self.key_value(no, k, v, w.dynamic);
                         }
                     }
                 }
@@ -644,7 +646,13 @@ impl Detect {
         if text.trim_start().starts_with('#') {
             return;
         }
-        let facts = shell::analyze(text, &self.vars);
+        let mut facts = shell::analyze(text, &self.vars);
+        // A unit command whose failure the line tolerates (`|| true`) does
+        // not assume the unit exists.
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.contains("||true") || compact.contains("||:") {
+            facts.seen.retain(|s| !matches!(s, Seen::Unit { .. }));
+        }
         if let Some(words) = &facts.sql {
             let mut state = SqlState::default();
             let sql = sql_line(&mut state, words);
@@ -658,7 +666,7 @@ impl Detect {
 
     fn shell_facts(&mut self, no: u64, facts: shell::Facts) {
         for (name, value, dynamic) in &facts.assignments {
-            self.key_value(no, name, value, *dynamic, true);
+            self.key_value(no, name, value, *dynamic);
             if *dynamic || value.len() > MAX_VAR_VALUE || name.len() > MAX_VAR_VALUE {
                 self.vars.remove(name);
             } else if self.vars.len() < MAX_VARS || self.vars.contains_key(name) {

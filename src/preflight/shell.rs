@@ -737,13 +737,13 @@ fn connected_hosts(name: &str, args: &[Word]) -> Vec<String> {
             return None;
         }
         let host = head.rsplit_once('@').map_or(head, |(_, h)| h);
-        hosts::host_port(host, false)
+        hosts::host_port(host, true)
     };
     let user_host = |w: &Word| -> Option<String> {
         let t = w.text.as_str();
         let t = t.rsplit_once('@').map_or(t, |(_, h)| h);
         let t = t.split(':').next().unwrap_or(t);
-        hosts::host_port(t, false)
+        hosts::host_port(t, true)
     };
     match name {
         "ssh" => {
@@ -879,7 +879,7 @@ fn connected_hosts(name: &str, args: &[Word]) -> Vec<String> {
                 ],
             );
             if let Some(dest) = ops.first().filter(|w| !w.dynamic) {
-                out.extend(url_host(dest).unwrap_or_else(|| hosts::host_port(&dest.text, false)));
+                out.extend(url_host(dest).unwrap_or_else(|| hosts::host_port(&dest.text, true)));
             }
         }
         n if DB_CLIENTS.contains(&n)
@@ -912,7 +912,7 @@ fn connected_hosts(name: &str, args: &[Word]) -> Vec<String> {
                     None
                 };
                 if let Some(v) = value.filter(|_| !w.dynamic) {
-                    out.extend(hosts::host_port(&v, false));
+                    out.extend(hosts::host_port(&v, true));
                 }
             }
         }
@@ -929,7 +929,7 @@ fn jump_hosts(args: &[Word], out: &mut Vec<String>) {
             if let Some(j) = it.next().filter(|j| !j.dynamic) {
                 for hop in j.text.split(',') {
                     let hop = hop.rsplit_once('@').map_or(hop, |(_, h)| h);
-                    out.extend(hosts::host_port(hop, false));
+                    out.extend(hosts::host_port(hop, true));
                 }
             }
         }

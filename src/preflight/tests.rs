@@ -432,6 +432,8 @@ fn unit_missing_both_ways() {
             ),
             ("a.sh", "systemctl restart postgresql\n"),
             ("a.sh", "systemctl daemon-reload\n"),
+            ("a.sh", "invoke-rc.d lighttpd reload || true\n"),
+            ("a.sh", "systemctl try-restart dten-sync.service || :\n"),
             ("a.sh", "systemctl is-active dten-sync.service || true\n"),
             ("a.sh", "systemctl restart \"$UNIT\"\n"),
             ("a.sh", "# systemctl restart dten-sync.service\n"),
@@ -606,6 +608,11 @@ fn hardcoded_credential_both_ways() {
                 1,
             ),
             ("a.env", "API_KEY=changeme\n", 1),
+            (
+                "gpg.conf",
+                "passphrase = \"correct horse battery staple\"\n",
+                1,
+            ),
             ("deploy_key", pem, 1),
             ("notes.txt", "key id AKIAZ7Q3N4K2LMW5R8TP\n", 1),
             ("a.sql", "CREATE USER dten IDENTIFIED BY 'Tr0ub4dor';\n", 1),
@@ -653,6 +660,11 @@ fn hardcoded_credential_both_ways() {
                 "    def f():\n        oauth_token=\"ad180jjd733klru7\",\n",
             ),
             ("oid.py", "CHALLENGE_PASSWORD: \"challengePassword\",\n"),
+            ("a.sh", "cat_passwd='getent passwd'\n"),
+            (
+                "a.sh",
+                "sftp -b - -o \"ControlPath=$C\" \"ignored\" <<-EOF\n",
+            ),
             ("url.py", "    'http://user:s3cret@host.example:80/path'\n"),
             ("README.md", "Set `password=...` in dten.properties.\n"),
             (
