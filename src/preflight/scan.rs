@@ -478,7 +478,7 @@ impl Detect {
             return;
         }
         let mut pairs = json_pairs(text);
-        if text.contains('<') {
+        if text.contains('<') || text.contains("=\"") {
             pairs.extend(xml_pairs(text));
         }
         if pairs.is_empty() {
