@@ -335,10 +335,7 @@ impl Detect {
     /// One line of the entry (1-based `no`), at most [`MAX_LINE`] bytes.
     fn line(&mut self, no: u64, text: &str) {
         if no == 1 {
-            if let Some(p) = match self.kind {
-                Kind::Periodic(p) => Some(p),
-                _ => None,
-            } {
+            if let Kind::Periodic(p) = self.kind {
                 let command = self.path.clone();
                 self.push(
                     1,

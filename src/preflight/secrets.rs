@@ -234,6 +234,9 @@ pub(crate) fn unquote(v: &str) -> (&str, bool) {
 /// start, or an access key of a known format (never AWS's documented
 /// `...EXAMPLE` keys).
 pub(crate) fn known_format(line: &str) -> Option<&'static str> {
+    if !might_hold_secret(line.as_bytes()) {
+        return None;
+    }
     if let Some(at) = line.find("-----BEGIN ") {
         let from = line.get(at..).unwrap_or_default();
         if let Some(end) = from.find("PRIVATE KEY-----") {
@@ -301,6 +304,31 @@ pub(crate) fn known_format(line: &str) -> Option<&'static str> {
         return Some("a Google API key");
     }
     None
+}
+
+/// One pass over the line: whether any known secret's start is in it
+/// (most lines have none, and skip the searches below).
+fn might_hold_secret(b: &[u8]) -> bool {
+    const STARTS: &[&[u8]] = &[
+        b"-----BEGIN ",
+        b"AKIA",
+        b"ASIA",
+        b"AIza",
+        b"ghp_",
+        b"gho_",
+        b"ghu_",
+        b"ghs_",
+        b"ghr_",
+        b"github_pat_",
+        b"glpat-",
+        b"xox",
+        b"sk_live_",
+    ];
+    b.iter().enumerate().any(|(i, c)| {
+        matches!(c, b'-' | b'A' | b'g' | b'x' | b's')
+            && b.get(i..)
+                .is_some_and(|rest| STARTS.iter().any(|s| rest.starts_with(s)))
+    })
 }
 
 #[cfg(test)]

@@ -1200,21 +1200,3 @@ fn arbitrary_fragments_never_panic() {
         let _ = check(&m, &inv, &obs);
     }
 }
-
-#[test]
-#[ignore]
-fn tmp_corpus_survey() {
-    let list = std::fs::read_to_string("/tmp/pf-corpus.txt").unwrap();
-    let mut files = Vec::new();
-    for p in list.lines() {
-        if let Ok(b) = std::fs::read(p) {
-            files.push((p.trim_start_matches('/').to_owned(), b));
-        }
-    }
-    let obs = scan(&files, 8192);
-    let m = manifest("p", "1.0", &files, Map::new());
-    let inv = Inventory::from_toml("version = 1\n[system]\nsudo = false\n", "i.toml").unwrap();
-    let p = check(&m, &inv, &obs);
-    eprintln!("{} files", files.len());
-    eprintln!("{}", show(p.findings()));
-}
