@@ -15,10 +15,10 @@ cd "$(dirname "$0")"
 secs=${1:?usage: fuzz/run-all.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(structure manifest verify stream mutate token)
+[ ${#targets[@]} -gt 0 ] || targets=(structure manifest verify stream mutate token preflight)
 export RUSTC_BOOTSTRAP=1
 
-declare -A max_len=([structure]=65536 [verify]=65536 [stream]=65536 [manifest]=16384 [mutate]=8192 [token]=8192)
+declare -A max_len=([structure]=65536 [verify]=65536 [stream]=65536 [manifest]=16384 [mutate]=8192 [token]=8192 [preflight]=16384)
 
 seed() {
   local dir=corpus/$1 f
@@ -33,6 +33,19 @@ seed() {
       for f in ../testdata/*.zip ../testdata/hostile/*.zip; do
         unzip -p "$f" manifest.json > "$dir/seed-$(basename "$f" .zip).json" 2>/dev/null || true
         [ -s "$dir/seed-$(basename "$f" .zip).json" ] || rm -f "$dir/seed-$(basename "$f" .zip).json"
+      done ;;
+    preflight)
+      # Mode 0: an inventory; 1: a manifest; 2 + 3k: payload entry k of the
+      # target's PATHS (0 script, 1 cron.d, 3 properties, 6 sql, 7 timer).
+      for f in ../testdata/preflight/*-inventory.toml; do
+        { printf '\x00\x10'; cat "$f"; } > "$dir/seed-$(basename "$f")"
+      done
+      for f in ../testdata/preflight/*-metadata.json; do
+        python3 -c 'import sys,json; m=json.load(open(sys.argv[1])); m.update({"format":1,"package":{"name":"p","version":"1.1"},"files":[]}); sys.stdout.buffer.write(b"\x01\x10"+json.dumps(m).encode())' "$f" \
+          > "$dir/seed-$(basename "$f")"
+      done
+      for pair in 2:scripts/upgrade.sh 5:cron.d/dten-import 11:config/dten.properties 20:sql/002-add-column.sql 2:scripts/import.sh; do
+        { printf "\\x$(printf %02x "${pair%%:*}")\x07"; cat "../testdata/preflight/story/${pair#*:}"; } > "$dir/seed-$(basename "${pair#*:}")"
       done ;;
     token)
       for f in ../testdata/Full-upgrade-package-dten-timestamped*.zip; do

@@ -90,12 +90,14 @@ mod outcome;
 mod pack;
 mod path;
 mod policy;
+mod preflight;
 mod report;
 mod revocation;
 mod signature;
 mod sink;
 mod time;
 mod timestamp;
+mod toml_words;
 mod trust;
 mod validate;
 mod verify;
@@ -125,6 +127,9 @@ pub use manifest::{FileEntry, Manifest, PackageInfo, FORMAT_VERSION};
 pub use outcome::{Rejection, SignatureOutcome, SignatureStatus, VerifiedPackage};
 pub use pack::{Compression, PackageBuilder};
 pub use policy::{PackageIntermediates, Policy, SignerRule};
+pub use preflight::{
+    Finding, FindingCode, Inventory, InventoryError, Preflight, Severity, MAX_FINDINGS_PER_CODE,
+};
 pub use report::{
     CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TimestampReport,
     TreeDifferenceReport, TreeReport, VerificationTime, WarningReport, REPORT_SCHEMA_VERSION,
