@@ -131,8 +131,9 @@ pub use preflight::{
     Finding, FindingCode, Inventory, InventoryError, Preflight, Severity, MAX_FINDINGS_PER_CODE,
 };
 pub use report::{
-    CertReport, FileReport, PackageId, Problem, Report, SignatureReport, TimestampReport,
-    TreeDifferenceReport, TreeReport, VerificationTime, WarningReport, REPORT_SCHEMA_VERSION,
+    CertReport, FileReport, FindingReport, PackageId, PreflightReport, Problem, Report,
+    SignatureReport, TimestampReport, TreeDifferenceReport, TreeReport, VerificationTime,
+    WarningReport, REPORT_SCHEMA_VERSION,
 };
 pub use revocation::{CrlProblem, RevocationUnknown};
 pub use rustls_pki_types::UnixTime;
@@ -154,6 +155,11 @@ struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/REPORT.md")]
 struct ReportDoctests;
+
+/// docs/PREFLIGHT.md's Rust example is compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/PREFLIGHT.md")]
+struct PreflightDoctests;
 
 /// Lowercase hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -6,6 +6,7 @@
 use crate::cert::CertInfo;
 use crate::error::Error;
 use crate::manifest::{Manifest, PackageInfo};
+use crate::preflight::Preflight;
 use crate::signature::Algorithm;
 use crate::timestamp::{Timestamp, TimestampStatus};
 use crate::warning::Warning;
@@ -78,6 +79,7 @@ pub struct VerifiedPackage {
     signatures: Vec<SignatureOutcome>,
     warnings: Vec<Warning>,
     bytes: u64,
+    preflight: Option<Preflight>,
 }
 
 impl VerifiedPackage {
@@ -94,7 +96,21 @@ impl VerifiedPackage {
             signatures,
             warnings,
             bytes,
+            preflight: None,
         }
+    }
+
+    /// The package, with what preflight found for it.
+    pub(crate) fn with_preflight(mut self, preflight: Preflight) -> Self {
+        self.preflight = Some(preflight);
+        self
+    }
+
+    /// What operator preflight found (when the verifier was given an
+    /// inventory, [`Verifier::with_preflight`](crate::Verifier::with_preflight)):
+    /// whether the package may be installed on that system, and why not.
+    pub fn preflight(&self) -> Option<&Preflight> {
+        self.preflight.as_ref()
     }
 
     /// The authenticated manifest: package identity, files and metadata.

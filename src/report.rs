@@ -155,7 +155,7 @@ pub struct PackageId {
 /// The version of the report's JSON shape (`schema_version`), documented in
 /// `docs/REPORT.md` with a JSON Schema in `docs/report.schema.json`. Adding an
 /// optional field keeps it; removing or changing one raises it.
-pub const REPORT_SCHEMA_VERSION: u32 = 5;
+pub const REPORT_SCHEMA_VERSION: u32 = 6;
 
 /// One payload file of a verified package, as `--list` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -219,6 +219,54 @@ pub struct Report {
     /// ([`Report::with_verification_time`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_time: Option<VerificationTime>,
+    /// What operator preflight found, when it ran and the package verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<PreflightReport>,
+}
+
+/// Operator preflight as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreflightReport {
+    /// No finding is an error: the package may be installed on this system.
+    pub passed: bool,
+    /// Every finding, errors first.
+    pub findings: Vec<FindingReport>,
+}
+
+/// One preflight finding as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingReport {
+    /// Its stable code ([`FindingCode`](crate::FindingCode)).
+    pub code: &'static str,
+    /// `error`, `warning` or `info`.
+    pub severity: &'static str,
+    /// For people: both sides, and what to do.
+    pub message: String,
+    /// The payload entry it comes from, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The 1-based line in that entry, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+impl From<&crate::Preflight> for PreflightReport {
+    fn from(p: &crate::Preflight) -> Self {
+        Self {
+            passed: p.passed(),
+            findings: p
+                .findings()
+                .iter()
+                .map(|f| FindingReport {
+                    code: f.code.as_str(),
+                    severity: f.severity.as_str(),
+                    message: f.message.clone(),
+                    path: f.path.clone(),
+                    line: f.line,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A warning as the report shows it.
@@ -293,6 +341,7 @@ impl Report {
                 tree: None,
                 warnings: p.warnings().iter().map(WarningReport::from).collect(),
                 verification_time: None,
+                preflight: p.preflight().map(PreflightReport::from),
             },
             Err(r) => {
                 let (files, bytes) = r.progress();
@@ -320,6 +369,7 @@ impl Report {
                         _ => Vec::new(),
                     },
                     verification_time: None,
+                    preflight: None,
                 }
             }
         }
@@ -347,6 +397,7 @@ impl Report {
             tree: None,
             warnings: Vec::new(),
             verification_time: None,
+            preflight: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The command line: options, and the caller's mistakes.
 
 use clap::Parser;
-use pkgverify::{ExtractError, LoadError};
+use pkgverify::{ExtractError, InventoryError, LoadError};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -74,6 +74,11 @@ pub(crate) struct Args {
     /// warned about.
     #[arg(long = "warn-days", value_name = "DAYS", default_value_t = 30)]
     pub(crate) warn_days: u32,
+    /// Operator preflight against this inventory (TOML, docs/PREFLIGHT.md):
+    /// what the verified package will do to that system, from the same
+    /// read. An error finding is exit 3 (and nothing is extracted).
+    #[arg(long, value_name = "INVENTORY")]
+    pub(crate) preflight: Option<String>,
     /// The package file, or - for standard input. A FIFO or device (as
     /// `<(...)` gives) is read as a stream.
     #[arg(value_name = "PACKAGE")]
@@ -85,14 +90,17 @@ Exit status:
   0  verified (and extracted, or the installed tree matches)
   1  rejected: the package, or the tree (error.kind in --json says why)
   2  the caller's or the environment's problem: bad arguments, an unreadable
-     file, an unusable trust input or policy, a failed write (also of this
-     report: a closed pipe, a full disk)
+     file, an unusable trust input, policy or inventory, a failed write (also
+     of this report: a closed pipe, a full disk)
+  3  verified, but --preflight found an error for this system: the package
+     is authentic, it is not safe to install here (nothing was extracted)
 
 Examples:
   verify --root root-g1.pem --intermediates advisory-chain.pem package.zip
   curl -sSf https://vendor.example/pkg.zip | verify --trust policy.toml --json -
 
 Documentation: docs/REPORT.md (report, kinds), docs/POLICY.md (trust policy),
+docs/PREFLIGHT.md (inventory, findings),
 docs/FORMAT.md (package format).";
 
 /// Not the package's fault: the caller's mistake or the environment's;
@@ -106,6 +114,8 @@ pub(crate) enum Usage {
     Load(&'static str, LoadError),
     /// An unusable target directory (`usage`), a failed write (`io`).
     Extract(ExtractError),
+    /// An inventory that cannot be loaded (`inventory_invalid`).
+    Inventory(InventoryError),
 }
 
 impl Usage {
@@ -114,6 +124,7 @@ impl Usage {
             Self::Arguments(_) => "usage",
             Self::Load(_, e) => e.kind(),
             Self::Extract(e) => e.kind(),
+            Self::Inventory(e) => e.kind(),
         }
     }
 
@@ -122,6 +133,7 @@ impl Usage {
             Self::Arguments(m) => m.clone(),
             Self::Load(option, e) => format!("{option}: {e}"),
             Self::Extract(e) => e.to_string(),
+            Self::Inventory(e) => format!("--preflight: {e}"),
         }
     }
 

@@ -153,6 +153,7 @@ pub(crate) fn human(report: &Report, dropped: usize) -> String {
             Escaped(&f.path)
         );
     }
+    preflight(&mut out, report);
     if !report.warnings.is_empty() {
         line!(out, "warnings:");
         for w in &report.warnings {
@@ -171,6 +172,49 @@ pub(crate) fn human(report: &Report, dropped: usize) -> String {
         }
     }
     out
+}
+
+/// The preflight section, grouped by severity: errors, warnings, infos.
+fn preflight(out: &mut String, report: &Report) {
+    let Some(p) = &report.preflight else {
+        return;
+    };
+    let count = |severity: &str| p.findings.iter().filter(|f| f.severity == severity).count();
+    let (errors, warnings, infos) = (count("error"), count("warning"), count("info"));
+    if p.passed {
+        line!(
+            out,
+            "PREFLIGHT PASSED  no error for this system ({warnings} warning(s), {infos} note(s))"
+        );
+    } else {
+        line!(
+            out,
+            "PREFLIGHT FAILED  {errors} error(s) for this system: the package is authentic, it is not safe to install here"
+        );
+    }
+    for (severity, title) in [
+        ("error", "errors"),
+        ("warning", "warnings"),
+        ("info", "notes"),
+    ] {
+        let mut group = p
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .peekable();
+        if group.peek().is_none() {
+            continue;
+        }
+        line!(out, "  preflight {title}:");
+        for f in group {
+            let at = match (&f.path, f.line) {
+                (Some(path), Some(line)) => format!(" {}:{line}", Escaped(path)),
+                (Some(path), None) => format!(" {}", Escaped(path)),
+                _ => String::new(),
+            };
+            line!(out, "    [{}]{at} {}", f.code, Escaped(&f.message));
+        }
+    }
 }
 
 /// Metadata values longer than this are cut (the whole is in `--json`).

@@ -15,10 +15,15 @@
 //! nothing remains unless the package verified. `--check-tree DIR` compares
 //! an installed tree with the verified package's signed manifest.
 //!
+//! `--preflight INVENTORY` also says what the verified package will do to
+//! the system the inventory describes (`docs/PREFLIGHT.md`).
+//!
 //! Exit status: 0 verified; 1 rejected (the package, the tree, or a warning
 //! under `--deny-warnings`); 2 the caller's or the environment's problem
-//! (bad arguments, an unreadable file, an unusable trust input or policy, a
-//! failed write, including of this report to a closed pipe or a full disk).
+//! (bad arguments, an unreadable file, an unusable trust input, policy or
+//! inventory, a failed write, including of this report to a closed pipe or
+//! a full disk); 3 verified, but preflight found an error for this system
+//! (nothing is extracted).
 //! The status follows from the error's type. With `--json`, stdout is
 //! exactly one JSON object on one line in every case (`docs/REPORT.md`),
 //! whatever else is given; with `--quiet`, nothing is printed for a verdict,
@@ -138,7 +143,8 @@ fn main() -> ExitCode {
     if args.list {
         report = report.with_file_list(&result);
     }
-    if let (Some(dir), Ok(_)) = (&args.extract, &result) {
+    let blocked = report.preflight.as_ref().is_some_and(|p| !p.passed);
+    if let (Some(dir), Ok(_), false) = (&args.extract, &result, blocked) {
         report = report.with_extracted(dir);
     }
     if let (Some(dir), Ok(p)) = (&args.check_tree, &result) {
@@ -154,13 +160,23 @@ fn main() -> ExitCode {
         Err(_) => 0,
     };
     let status = match report.error.as_ref().map(|e| e.kind) {
+        None if blocked => ExitCode::from(3),
         None => ExitCode::SUCCESS,
         Some("io") if result.is_ok() => ExitCode::from(2),
         Some(_) => ExitCode::from(1),
     };
     match output {
         Output::Json => emit(&format!("{}\n", report.to_json()), status),
-        Output::Human => emit(&human::human(&report, dropped), status),
+        Output::Human => {
+            let mut text = human::human(&report, dropped);
+            if let (Some(dir), true) = (&args.extract, blocked) {
+                text.push_str(&format!(
+                    "nothing was extracted into \"{}\": preflight found an error\n",
+                    Escaped(dir)
+                ));
+            }
+            emit(&text, status)
+        }
         Output::Quiet => status,
     }
 }
@@ -200,6 +216,9 @@ fn extract(
         match extracted {
             Ok(p) => Ok(Ok(p)),
             Err(ExtractError::Rejected(r)) => Ok(Err(r)),
+            // Authentic, but preflight stopped it: reported as verified,
+            // with its findings (exit 3); nothing was extracted.
+            Err(ExtractError::Preflight(p)) => Ok(Ok(*p)),
             Err(e) => Err(Usage::Extract(e)),
         }
     }

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 
-use pkgverify::{Policy, TrustStore, UnixTime, Verifier, Version};
+use pkgverify::{Inventory, Policy, TrustStore, UnixTime, Verifier, Version};
 
 use crate::args::{Args, Usage};
 
@@ -87,13 +87,13 @@ pub(crate) fn setup(args: &Args) -> Result<(Verifier, UnixTime, Clock, Input), U
         Some(at) => (parse_at(at)?, Clock::At),
         None => (UnixTime::now(), Clock::Clock),
     };
+    let mut verifier = Verifier::new(trust, time).with_policy(policy);
+    if let Some(file) = &args.preflight {
+        let inventory = Inventory::load(file).map_err(Usage::Inventory)?;
+        verifier = verifier.with_preflight(inventory);
+    }
     let input = open(&args.package)?;
-    Ok((
-        Verifier::new(trust, time).with_policy(policy),
-        time,
-        clock,
-        input,
-    ))
+    Ok((verifier, time, clock, input))
 }
 
 /// `--at`: RFC 3339, or a date meaning its first second (UTC).

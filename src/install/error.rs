@@ -3,7 +3,7 @@
 
 use std::io;
 
-use crate::outcome::Rejection;
+use crate::outcome::{Rejection, VerifiedPackage};
 
 /// Why a package could not be extracted. Whatever the reason, nothing
 /// pkgverify created is left behind (unless [`ExtractError::Leftover`] says
@@ -30,6 +30,12 @@ pub enum ExtractError {
         /// The operating system's reason.
         source: io::Error,
     },
+    /// The package verified, but preflight found an error for this system
+    /// (kind `preflight_failed`): the package is authentic, it is not safe
+    /// to install here, so nothing was extracted. The verified package
+    /// carries the findings ([`VerifiedPackage::preflight`]).
+    #[error("the package verified, but preflight found {} error(s) for this system, so nothing was extracted: {}", errors(.0), first_error(.0))]
+    Preflight(Box<VerifiedPackage>),
     /// Extraction failed, and removing the staging directory failed too:
     /// it is left, named here, and may be removed (the next extraction into
     /// the same directory removes it).
@@ -54,7 +60,18 @@ impl ExtractError {
             Self::Rejected(r) => r.kind(),
             Self::Target { .. } => "usage",
             Self::Write { .. } => "io",
+            Self::Preflight(_) => "preflight_failed",
             Self::Leftover { cause, .. } => cause.kind(),
+        }
+    }
+
+    /// The verified package, when it verified but preflight stopped the
+    /// extraction.
+    pub fn verified(&self) -> Option<&VerifiedPackage> {
+        match self {
+            Self::Preflight(p) => Some(p),
+            Self::Leftover { cause, .. } => cause.verified(),
+            _ => None,
         }
     }
 
@@ -229,4 +246,26 @@ pub enum Modification {
         /// The digest found, hex.
         actual: String,
     },
+}
+
+/// How many error findings preflight has for `package`.
+fn errors(package: &VerifiedPackage) -> usize {
+    package.preflight().map_or(0, |p| {
+        p.findings()
+            .iter()
+            .filter(|f| f.severity == crate::Severity::Error)
+            .count()
+    })
+}
+
+/// The first error finding's message, for the one-line reason.
+fn first_error(package: &VerifiedPackage) -> String {
+    package
+        .preflight()
+        .and_then(|p| {
+            p.findings()
+                .iter()
+                .find(|f| f.severity == crate::Severity::Error)
+        })
+        .map_or_else(String::new, |f| format!("[{}] {}", f.code, f.message))
 }

@@ -101,6 +101,10 @@ fn extract(
             source,
         },
         (Err(r), None) => ExtractError::Rejected(r),
+        // Authentic, but not safe to install here: nothing is extracted.
+        (Ok(package), None) if package.preflight().is_some_and(|p| !p.passed()) => {
+            ExtractError::Preflight(Box::new(package))
+        }
         (Ok(package), None) => {
             staging.commit(options.sync)?;
             return Ok(package);

@@ -222,7 +222,7 @@ impl Preflight {
         entries: &[(&str, &[u8])],
         chunk: usize,
     ) -> Self {
-        use crate::verify::Sink;
+        use crate::sink::Sink;
         let scan = super::Scan::new();
         for (path, bytes) in entries {
             let file = crate::FileEntry {

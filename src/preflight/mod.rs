@@ -14,10 +14,6 @@
 //! saw of an entry only once the entry's bytes verified, and the caller
 //! runs the checks only on a verified package.
 
-// The verification pipeline, the report and the CLI call `check` and `Scan`
-// in the wiring part of issue 17; until then they are used by tests only.
-#![cfg_attr(not(test), allow(dead_code, unused_imports))]
-
 mod checks;
 mod finding;
 mod hosts;
@@ -37,5 +33,5 @@ mod tests;
 pub(crate) use checks::check;
 pub use finding::{Finding, FindingCode, Preflight, Severity, MAX_FINDINGS_PER_CODE};
 pub use inventory::{Inventory, InventoryError};
-pub(crate) use observe::Observations;
-pub(crate) use scan::{Scan, MAX_LINE, SCAN_BYTES, SNIFF_BYTES};
+
+pub(crate) use scan::Scan;

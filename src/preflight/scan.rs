@@ -16,7 +16,7 @@ use std::io;
 use std::sync::{Mutex, PoisonError};
 
 use crate::manifest::FileEntry;
-use crate::verify::{EntrySink, Sink};
+use crate::sink::{EntrySink, Sink};
 
 use super::hosts;
 use super::observe::{Found, Observations, Seen, Via};

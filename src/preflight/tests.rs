@@ -10,12 +10,14 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::manifest::{FileEntry, Manifest, PackageInfo};
-use crate::verify::Sink;
+use crate::sink::Sink;
 
 use super::finding::{Finding, FindingCode as Code, Preflight, Severity, MAX_FINDINGS_PER_CODE};
 use super::inventory::Inventory;
+use super::observe::Observations;
 use super::observe::{Seen, MAX_KEPT};
-use super::{check, Observations, Scan, MAX_LINE, SCAN_BYTES, SNIFF_BYTES};
+use super::scan::{MAX_LINE, SCAN_BYTES, SNIFF_BYTES};
+use super::{check, Scan};
 
 fn testdata(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -29,7 +29,8 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::outcome::{Rejection, VerifiedPackage};
 use crate::policy::Policy;
-use crate::sink::Sink;
+use crate::preflight::{self, Inventory, Scan};
+use crate::sink::{Sink, Tee};
 use crate::trust::TrustStore;
 use crate::zip::index::FileSource;
 use crate::zip::linear::Plain;
@@ -46,6 +47,8 @@ pub struct Verifier {
     warn_days: u32,
     /// Whether any warning rejects the package.
     deny_warnings: bool,
+    /// The operator's system, when preflight is asked for.
+    inventory: Option<Arc<Inventory>>,
 }
 
 /// A progress callback (see [`Verifier::with_progress`]).
@@ -70,6 +73,7 @@ impl Verifier {
             progress: None,
             warn_days: 30,
             deny_warnings: false,
+            inventory: None,
         }
     }
 
@@ -99,6 +103,16 @@ impl Verifier {
     #[must_use]
     pub fn deny_warnings(mut self, deny: bool) -> Self {
         self.deny_warnings = deny;
+        self
+    }
+
+    /// Also runs operator preflight against `inventory` (what is installed
+    /// on the target system, and how it is set up), in the same reading as
+    /// the verification: the payload's text is scanned as it is hashed, and
+    /// once the package verified, [`VerifiedPackage::preflight`] says what
+    /// it will do to that system (`docs/PREFLIGHT.md`).
+    pub fn with_preflight(mut self, inventory: Inventory) -> Self {
+        self.inventory = Some(Arc::new(inventory));
         self
     }
 
@@ -144,7 +158,9 @@ impl Verifier {
     /// As [`Verifier::verify_path`].
     pub fn verify_file(&self, file: &File) -> Result<VerifiedPackage, Rejection> {
         let len = file.metadata().map_err(|e| Error::io("package", e))?.len();
-        seekable::verify(self, &FileSource { file, len }, None)
+        self.read(None, |sink| {
+            seekable::verify(self, &FileSource { file, len }, sink)
+        })
     }
 
     /// Verifies a package held in memory.
@@ -152,7 +168,7 @@ impl Verifier {
     /// # Errors
     /// As [`Verifier::verify_path`].
     pub fn verify_bytes(&self, bytes: &[u8]) -> Result<VerifiedPackage, Rejection> {
-        seekable::verify(self, bytes, None)
+        self.read(None, |sink| seekable::verify(self, bytes, sink))
     }
 
     /// Verifies a package read from a stream in one pass, without spooling it
@@ -166,7 +182,7 @@ impl Verifier {
     /// (a stream of a rejected package may stop reading once the reason can
     /// no longer change; see `docs/FORMAT.md`).
     pub fn verify_reader<R: std::io::Read>(&self, reader: R) -> Result<VerifiedPackage, Rejection> {
-        linear::verify(self, Plain(reader), None)
+        self.read(None, |sink| linear::verify(self, Plain(reader), sink))
     }
 
     /// [`Verifier::verify_file`], handing each payload entry's bytes to
@@ -177,7 +193,9 @@ impl Verifier {
         sink: &dyn Sink,
     ) -> Result<VerifiedPackage, Rejection> {
         let len = file.metadata().map_err(|e| Error::io("package", e))?.len();
-        seekable::verify(self, &FileSource { file, len }, Some(sink))
+        self.read(Some(sink), |sink| {
+            seekable::verify(self, &FileSource { file, len }, sink)
+        })
     }
 
     /// [`Verifier::verify_reader`], handing each payload entry's bytes to
@@ -187,7 +205,33 @@ impl Verifier {
         reader: R,
         sink: &dyn Sink,
     ) -> Result<VerifiedPackage, Rejection> {
-        linear::verify(self, Plain(reader), Some(sink))
+        self.read(Some(sink), |sink| linear::verify(self, Plain(reader), sink))
+    }
+
+    /// Runs one reading of the package with `sink` and, when preflight is
+    /// asked for, the preflight scan beside it on the same bytes; the
+    /// checks run only once the package verified, so a rejected package
+    /// never yields findings.
+    fn read(
+        &self,
+        sink: Option<&dyn Sink>,
+        reading: impl FnOnce(Option<&dyn Sink>) -> Result<VerifiedPackage, Rejection>,
+    ) -> Result<VerifiedPackage, Rejection> {
+        let Some(inventory) = &self.inventory else {
+            return reading(sink);
+        };
+        let scan = Scan::new();
+        let tee;
+        let both: &dyn Sink = match sink {
+            Some(s) => {
+                tee = Tee(s, &scan);
+                &tee
+            }
+            None => &scan,
+        };
+        let package = reading(Some(both))?;
+        let found = preflight::check(package.manifest(), inventory, &scan.finish());
+        Ok(package.with_preflight(found))
     }
 }
 #[cfg(test)]
