@@ -159,7 +159,7 @@ fn describe(v: &Value) -> String {
         }
     };
     match v {
-        Value::Null => "null".into(),
+        Value::Null => "no value (the key is missing or null)".into(),
         Value::Bool(b) => format!("{b}"),
         Value::Number(n) => format!("the number {n}"),
         Value::String(s) if s.trim().is_empty() => "an empty string".into(),
