@@ -819,3 +819,91 @@ fn a_crl_without_a_number_says_how_to_issue_one() {
     assert!(message.contains("has no CRL number"), "{message}");
     assert!(message.contains("crlnumber"), "{message}");
 }
+
+/// The example signer leaves folder litter out (and says so), and refuses a
+/// signer certificate the verifier would refuse, before writing anything.
+#[test]
+fn the_signer_skips_litter_and_checks_its_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("payload");
+    fs::create_dir_all(payload.join("bin")).unwrap();
+    fs::create_dir_all(payload.join(".git/objects")).unwrap();
+    fs::create_dir_all(payload.join("docs/__MACOSX")).unwrap();
+    fs::write(payload.join("bin/tool"), b"tool").unwrap();
+    fs::write(payload.join(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
+    fs::write(payload.join("docs/.DS_Store"), b"\0\0\0\x01Bud1").unwrap();
+    fs::write(payload.join("docs/__MACOSX/._x"), b"x").unwrap();
+    fs::write(payload.join(".git/objects/ab"), b"x").unwrap();
+    fs::write(payload.join(".git/HEAD"), b"ref: refs/heads/main\n").unwrap();
+    let out_zip = dir.path().join("pkg.zip");
+    let signed = |key: &str, cert: &str, out: &std::path::Path| {
+        sign(&strings(&[
+            "--name",
+            "litter",
+            "--version",
+            "1.0.0",
+            "--key",
+            &p(&common::pki(key)),
+            "--cert",
+            &p(&common::pki(cert)),
+            "--out",
+            &p(out),
+            &p(&payload),
+        ]))
+    };
+    let out = signed("signer-p256.key", "signer-p256-chain.pem", &out_zip);
+    assert_eq!(out.code, 0, "{out:?}");
+    for skipped in [".DS_Store", "__MACOSX", ".git"] {
+        assert!(
+            out.stderr.contains("skipped") && out.stderr.contains(skipped),
+            "{skipped}: {out:?}"
+        );
+    }
+    let v = json(&verify(&strings(&[
+        "--json",
+        "--list",
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--at",
+        AT,
+        &p(&out_zip),
+    ])));
+    assert_eq!(v["verified"], true, "{v}");
+    let paths: Vec<&str> = v["file_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["bin/tool"]);
+
+    // A CA's key and certificate, and a leaf without the code-signing EKU:
+    // refused before anything is written.
+    for (key, cert, says) in [
+        (
+            "signing-ca-g2.key",
+            "signing-ca-g2.pem",
+            "extended key usage",
+        ),
+        (
+            "bad-serverauth.key",
+            "bad-serverauth-chain.pem",
+            "code signing",
+        ),
+        ("bad-expired.key", "bad-expired-chain.pem", "expired"),
+    ] {
+        let out_bad = dir.path().join(format!("{key}.zip"));
+        let out = signed(key, cert, &out_bad);
+        assert_eq!(out.code, 2, "{key}: {out:?}");
+        assert!(
+            out.stderr.contains("the verifier would refuse this signer"),
+            "{key}: {out:?}"
+        );
+        assert!(
+            out.stderr.contains(says),
+            "{key}: {says:?} not in {}",
+            out.stderr
+        );
+        assert!(!out_bad.exists(), "{key}: a package was written");
+    }
+}
