@@ -60,7 +60,8 @@ pub(crate) fn check(
         )),
     }
     let unlisted: Vec<(Code, Severity, u64)> = [
-        (0, Code::ExternalEndpoint, Severity::Warning),
+        (0, Code::EndpointUnreachable, Severity::Error),
+        (6, Code::ExternalEndpoint, Severity::Warning),
         (1, Code::HardcodedCredential, Severity::Error),
         (
             2,
@@ -69,7 +70,8 @@ pub(crate) fn check(
         ),
         (3, Code::UnitMissing, Severity::Error),
         (4, Code::MigrationWithoutLock, Severity::Warning),
-        (5, Code::ScheduledTask, Severity::Info),
+        // Tasks not listed were not compared with the manifest's: unreviewed.
+        (5, Code::ScheduledTask, Severity::Warning),
     ]
     .into_iter()
     .map(|(kind, code, severity)| (code, severity, observations.dropped(kind)))

@@ -1,8 +1,14 @@
-//! What the scan observed in the payload, before any comparison with the
-//! inventory: hosts, credentials, privilege, units, schema changes and
-//! scheduled tasks, each at an entry path and a 1-based line. Bounded: at
-//! most [`MAX_KEPT`] of each kind are kept, the ones first by path and line
-//! whatever order the entries were scanned in; the rest are counted.
+//! What the scan observed in the payload: hosts, credentials, privilege,
+//! units, schema changes and scheduled tasks, each at an entry path and a
+//! 1-based line. Bounded: at most [`MAX_KEPT`] of each kind are kept, the
+//! ones first by path and line whatever order the entries were scanned in;
+//! the rest are counted. What the inventory already answers (a host it
+//! lists as reachable, a unit it has) is dropped before the bound, so that
+//! harmless observations can never crowd out one that is a finding.
+
+use std::sync::Arc;
+
+use super::inventory::Inventory;
 
 /// Most observations of one kind kept per entry and for the whole payload.
 pub(crate) const MAX_KEPT: usize = 100;
@@ -48,8 +54,9 @@ pub(crate) enum Seen {
     },
 }
 
-/// Number of kinds of [`Seen`].
-pub(crate) const KINDS: usize = 6;
+/// Number of kinds of [`Seen`] (a host connected to and a host only named
+/// are two kinds: their findings differ in severity).
+pub(crate) const KINDS: usize = 7;
 
 /// Longest text kept in an observation (a task's command, a unit name);
 /// longer text is cut and ends with "...".
@@ -96,7 +103,8 @@ impl Seen {
     /// Index of its kind, for the caps.
     pub(crate) fn kind(&self) -> usize {
         match self {
-            Self::Host { .. } => 0,
+            Self::Host { via, .. } if via.connects() => 0,
+            Self::Host { .. } => 6,
             Self::Credential { .. } => 1,
             Self::Privilege { .. } => 2,
             Self::Unit { .. } => 3,
@@ -124,11 +132,38 @@ pub(crate) struct Observation {
 pub(crate) struct Found {
     kinds: [Vec<Observation>; KINDS],
     dropped: [u64; KINDS],
+    /// The system the findings are for, when known while scanning.
+    inventory: Option<Arc<Inventory>>,
 }
 
 impl Found {
+    /// Observations of an entry scanned for the system `inventory`
+    /// describes (`None`: keep everything).
+    pub(crate) fn new(inventory: Option<Arc<Inventory>>) -> Self {
+        Self {
+            inventory,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the inventory already answers `seen`: it can never be a
+    /// finding on this system (the same rules as the checks').
+    fn answered(&self, seen: &Seen) -> bool {
+        let Some(inventory) = &self.inventory else {
+            return false;
+        };
+        match seen {
+            Seen::Host { host, .. } => inventory.reaches(host),
+            Seen::Unit { unit, .. } => inventory.has_unit(unit),
+            _ => false,
+        }
+    }
+
     /// Records `seen` at `line` of `path`.
     pub(crate) fn push(&mut self, path: &str, line: u64, seen: Seen) {
+        if self.answered(&seen) {
+            return;
+        }
         let k = seen.kind();
         let (Some(list), Some(dropped)) = (self.kinds.get_mut(k), self.dropped.get_mut(k)) else {
             return;

@@ -13,12 +13,13 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::manifest::FileEntry;
 use crate::sink::{EntrySink, Sink};
 
 use super::hosts;
+use super::inventory::Inventory;
 use super::observe::{Found, Observations, Seen, Via};
 use super::schedule::{cron_line, timer_trigger};
 use super::secrets::{is_credential_key, is_host_key, is_literal, known_format, unquote};
@@ -307,11 +308,11 @@ pub(crate) struct Detect {
 }
 
 impl Detect {
-    fn new(path: &str) -> Self {
+    fn new(path: &str, inventory: Option<Arc<Inventory>>) -> Self {
         Self {
             path: path.to_owned(),
             kind: classify(path),
-            found: Found::default(),
+            found: Found::new(inventory),
             vars: BTreeMap::new(),
             heredoc: None,
             continued: None,
@@ -838,12 +839,26 @@ impl Lines {
 #[derive(Debug, Default)]
 pub(crate) struct Scan {
     kept: Mutex<Observations>,
+    /// The system the findings are for: what it already answers is not kept.
+    inventory: Option<Arc<Inventory>>,
 }
 
 impl Scan {
-    /// A scan that has seen nothing.
+    /// A scan that has seen nothing and keeps every observation (for the
+    /// tests and the fuzz target, which compare with no inventory).
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    /// A scan for the system `inventory` describes: observations the
+    /// inventory already answers (a reachable host, a unit it has) are not
+    /// kept, so the bounds apply only to what can be a finding.
+    pub(crate) fn for_inventory(inventory: Arc<Inventory>) -> Self {
+        Self {
+            inventory: Some(inventory),
+            ..Self::default()
+        }
     }
 
     /// What the scan kept from the entries that verified.
@@ -859,7 +874,7 @@ impl Sink for Scan {
         Ok(Box::new(EntryScan {
             scan: self,
             lines: Lines::new(),
-            detect: Detect::new(&file.path),
+            detect: Detect::new(&file.path, self.inventory.clone()),
         }))
     }
 }
@@ -906,7 +921,7 @@ pub(crate) mod tests_support {
     }
 
     pub(crate) fn detect(path: &str) -> Detect {
-        Detect::new(path)
+        Detect::new(path, None)
     }
 
     /// Bytes of the current line held.

@@ -1070,7 +1070,9 @@ fn a_million_hosts_keep_the_findings_capped() {
         .iter()
         .filter(|f| f.code == Code::EndpointUnreachable)
         .collect();
-    assert_eq!(unreachable.len(), MAX_FINDINGS_PER_CODE);
+    // The hosts not kept connect too: they are counted as what they are,
+    // unreachable endpoints (an error), not as mere names.
+    assert_eq!(unreachable.len(), MAX_FINDINGS_PER_CODE + 1);
     let credentials: Vec<&Finding> = p
         .findings()
         .iter()
@@ -1084,9 +1086,64 @@ fn a_million_hosts_keep_the_findings_capped() {
         "{}",
         show(p.findings())
     );
-    assert!(p.findings().iter().any(|f| f.code == Code::ExternalEndpoint
-        && f.message
-            .starts_with(&format!("and {} more", obs.dropped(0)))));
+    assert!(p
+        .findings()
+        .iter()
+        .any(|f| f.code == Code::EndpointUnreachable
+            && f.severity == Severity::Error
+            && f.message
+                .starts_with(&format!("and {} more", obs.dropped(0)))));
+    assert!(!p
+        .findings()
+        .iter()
+        .any(|f| f.code == Code::ExternalEndpoint));
+}
+
+/// Harmless observations (hosts the inventory lists as reachable, units it
+/// has) never crowd a finding out of the bounds: with the inventory known
+/// while scanning, they are not kept at all. Many reachable hosts, then one
+/// unreachable: the unreachable one is still an error; many restarts of a
+/// unit the system has are no finding.
+#[test]
+fn harmless_observations_do_not_crowd_out_findings() {
+    let inv = std::sync::Arc::new(Inventory::from_toml(INVENTORY, "i.toml").unwrap());
+    let s = Scan::for_inventory(std::sync::Arc::clone(&inv));
+    let mut files: Vec<(String, Vec<u8>)> = (0..150)
+        .map(|i| {
+            (
+                format!("scripts/a{i:03}.sh"),
+                b"#!/bin/sh\ncurl -fsS https://updates.dten.example/ping\nsystemctl restart dten-agent.service\n".to_vec(),
+            )
+        })
+        .collect();
+    let mut many = String::from("#!/bin/sh\n");
+    for _ in 0..150 {
+        many.push_str(
+            "curl -fsS https://updates.dten.example/ping\nsystemctl restart dten-agent.service\n",
+        );
+    }
+    many.push_str("scp x backup@retired.dten.example:/in/\n");
+    files.push(("scripts/zz.sh".into(), many.into_bytes()));
+    for (path, bytes) in &files {
+        feed(&s, path, bytes, 64, true);
+    }
+    let obs = s.finish();
+    let m = manifest("p", "1.0.0", &[], Map::new());
+    let p = check(&m, &inv, &obs);
+    let codes: Vec<(Code, Severity)> = p.findings().iter().map(|f| (f.code, f.severity)).collect();
+    assert!(
+        codes.contains(&(Code::EndpointUnreachable, Severity::Error)),
+        "{}",
+        show(p.findings())
+    );
+    assert!(!p.passed());
+    assert!(
+        !codes
+            .iter()
+            .any(|(c, _)| *c == Code::UnitMissing || *c == Code::ExternalEndpoint),
+        "{}",
+        show(p.findings())
+    );
 }
 
 /// Lines built from the fragments the scanner reacts to, in every kind of
@@ -1201,4 +1258,47 @@ fn arbitrary_fragments_never_panic() {
         let inv = Inventory::from_toml(INVENTORY, "i.toml").unwrap();
         let _ = check(&m, &inv, &obs);
     }
+}
+
+/// Installed versions as tools print them: a leading `v` is the version
+/// that follows it (`kubectl`, `node`); text before the number cannot be
+/// compared and is refused in the inventory, with its line.
+#[test]
+fn installed_versions_with_a_prefix() {
+    let inv = Inventory::from_toml(
+        "version = 1\n[installed]\nkubectl = \"v1.20.0\"\nnode = \"v18.19.1\"\n",
+        "i.toml",
+    )
+    .unwrap();
+    let meta: Map<String, Value> = serde_json::from_str(
+        r#"{"requires": {"packages": {"kubectl": ">=1.25, <1.30", "node": ">=18, <21"}}}"#,
+    )
+    .unwrap();
+    let p = check(
+        &manifest("p", "1.0.0", &[], meta),
+        &inv,
+        &Observations::default(),
+    );
+    let unsatisfied: Vec<&Finding> = p
+        .findings()
+        .iter()
+        .filter(|f| f.code == Code::RequiresUnsatisfied)
+        .collect();
+    assert_eq!(unsatisfied.len(), 1, "{}", show(p.findings()));
+    assert!(
+        unsatisfied[0].message.contains("kubectl 1.20.0"),
+        "{}",
+        unsatisfied[0].message
+    );
+    for bad in ["OpenSSL 1.1.1w", "version 3", "v", "~1.0"] {
+        let text = format!("version = 1\n[installed]\nx = \"{bad}\"\n");
+        let e = Inventory::from_toml(&text, "i.toml").unwrap_err();
+        let shown = e.to_string();
+        assert!(
+            shown.contains("line 3") && shown.contains("does not start with a digit"),
+            "{bad}: {shown}"
+        );
+    }
+    // An epoch is a number before a colon: still a version.
+    assert!(Inventory::from_toml("version = 1\n[installed]\nx = \"1:2.3-4\"\n", "i.toml").is_ok());
 }

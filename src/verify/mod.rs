@@ -220,7 +220,7 @@ impl Verifier {
         let Some(inventory) = &self.inventory else {
             return reading(sink);
         };
-        let scan = Scan::new();
+        let scan = Scan::for_inventory(Arc::clone(inventory));
         let tee;
         let both: &dyn Sink = match sink {
             Some(s) => {
