@@ -3,8 +3,9 @@
 //! (not a file or path name, not a reference, not empty, not a
 //! placeholder), a PEM private-key block, and well-known access-key formats.
 
-/// Words that make a key a credential's name.
-const SECRET_WORDS: &[&str] = &[
+/// Last words that make a key a credential's name (`DB_PASSWORD`,
+/// `db.passwd`, `apiToken`, `client_secret`).
+const SECRET_LAST: &[&str] = &[
     "password",
     "passwd",
     "passphrase",
@@ -17,77 +18,10 @@ const SECRET_WORDS: &[&str] = &[
     "secretkey",
 ];
 
-/// Last words that make a credential-like key about something else
-/// (`password_file`, `token_ttl`, `secret_name`).
-const NOT_SECRET_LAST: &[&str] = &[
-    "file",
-    "files",
-    "path",
-    "dir",
-    "directory",
-    "name",
-    "env",
-    "url",
-    "uri",
-    "endpoint",
-    "length",
-    "len",
-    "ttl",
-    "timeout",
-    "expiry",
-    "expires",
-    "expiration",
-    "lifetime",
-    "type",
-    "header",
-    "format",
-    "policy",
-    "command",
-    "cmd",
-    "min",
-    "max",
-    "size",
-    "count",
-    "enabled",
-    "enable",
-    "disabled",
-    "required",
-    "hash",
-    "prompt",
-    "field",
-    "param",
-    "variable",
-    "var",
-    "location",
-    "store",
-    "provider",
-    "mode",
-    "method",
-    "rotation",
-    "age",
-    "days",
-    "reset",
-    "hint",
-    "label",
-    "regex",
-    "pattern",
-    "rules",
-    "strength",
-    "complexity",
-    "algorithm",
-    "cipher",
-    "scheme",
-    "source",
-    "ref",
-    "template",
-    "id",
-    "arn",
-    "user",
-    "username",
-    "login",
-    "through",
-    "auth",
-];
+/// Last two words, joined, that make a key a credential's name
+/// (`api_key`, `X-Api-Key`, `private_key`, `secret_key`, `access_key`
+/// when it is an access key's secret half: `secret_access_key`).
+const SECRET_PAIRS: &[&str] = &["apikey", "privatekey", "secretkey", "accesskey", "authkey"];
 
 /// The words of a key's last part: `db.password` → [password];
 /// `DB_PASSWORD_FILE` → [db, password, file]; `apiToken` → [api, token].
@@ -120,20 +54,28 @@ fn words(key: &str) -> Vec<String> {
     out
 }
 
-/// Whether `key` names a credential (see the module docs).
+/// Whether `key` names a credential: the last word of its last part (a
+/// trailing number aside: `password2`, `PASS_1`) is a secret word, or its
+/// last two words are a secret pair. The last word decides, so a key about
+/// a credential rather than holding one is not one: `password_file`,
+/// `token_expiry_seconds`, `password_encryption`, `PASS_COLOR`,
+/// `SECRET_SUFFIX`, `TOKEN_SCOPE`.
 pub(crate) fn is_credential_key(key: &str) -> bool {
-    let w = words(key);
+    let mut w = words(key);
+    while w.len() > 1 && w.last().is_some_and(|x| x.bytes().all(|b| b.is_ascii_digit())) {
+        w.pop();
+    }
     let Some(last) = w.last() else {
         return false;
     };
-    if NOT_SECRET_LAST.contains(&last.as_str()) {
-        return false;
+    let last = last.trim_end_matches(|c: char| c.is_ascii_digit());
+    if SECRET_LAST.contains(&last) {
+        return true;
     }
-    let joined_pairs = w.windows(2).map(|p| p.concat());
-    w.iter().any(|x| SECRET_WORDS.contains(&x.as_str()))
-        || joined_pairs
-            .into_iter()
-            .any(|p| matches!(p.as_str(), "apikey" | "privatekey" | "secretkey"))
+    match w.as_slice() {
+        [.., a, b] => SECRET_PAIRS.contains(&format!("{a}{last}", last = b.trim_end_matches(|c: char| c.is_ascii_digit())).as_str()),
+        _ => false,
+    }
 }
 
 /// Whether the words of `key`'s last part end like a host or URL's name

@@ -624,6 +624,9 @@ fn hardcoded_credential_both_ways() {
                 1,
             ),
             ("tool.py", "PASSWORD = \"hunter2\"\n", 1),
+            ("a.sh", "ROOT_PASSWORD2='Dten2019!'\n", 1),
+            ("app.yaml", "aws_secret_access_key: wJalrXUtnFEMIK7MDENGbPxRfiCY\n", 1),
+            ("app.ini", "X-Api-Key = 9f8e7d6c5b4a3\n", 1),
             (
                 "settings.xml",
                 "<server>\n  <password>hunter2</password>\n</server>\n",
@@ -676,6 +679,17 @@ fn hardcoded_credential_both_ways() {
             ("notes.txt", "AWS docs use AKIAIOSFODNN7EXAMPLE\n"),
             ("app.conf", "require_password = true\n"),
             ("etc/nsswitch.conf", "passwd:         files systemd\n"),
+            // Keys about a credential, not holding one (the last word decides).
+            ("postgresql.conf", "password_encryption = scram-sha-256\n"),
+            (
+                "auth.yaml",
+                "token_expiry_seconds: 3600\ntoken_refresh_interval: 86400\npassword_reset_token_validity: 7200\n",
+            ),
+            ("auth.yaml", "password_hash_algo: bcrypt\npassword_encoder: argon2\n"),
+            ("auth.yaml", "token_issuer: https://auth.corp.example\ntoken_audience: dten\ntoken_signing_alg: RS256\n"),
+            ("app.conf", "secret_backend = vault\ntoken_cookie = dten_session\n"),
+            ("a.sh", "PASS_COLOR='\\033[0;32m'\nPASS_MSG=\"OK\"\nSECRET_SUFFIX=.enc\n"),
+            ("tool.py", "PASSWORD_CHARS = \"abcdefghijklmnop\"\nTOKEN_SCOPE = \"read:all\"\n"),
             (
                 "openssl.cnf",
                 "challengePassword\t\t= A challenge password\n",
