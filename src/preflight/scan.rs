@@ -749,6 +749,9 @@ pub(crate) struct Lines {
     binary: bool,
     /// The current line, at most [`MAX_LINE`] bytes.
     line: Vec<u8>,
+    /// The current line was cut (at [`MAX_LINE`], or by [`SCAN_BYTES`]):
+    /// its last token may be part of a longer one.
+    cut: bool,
     /// 1-based number of the current line.
     number: u64,
 }
@@ -760,6 +763,7 @@ impl Lines {
             sniff: Some(Vec::new()),
             binary: false,
             line: Vec::new(),
+            cut: false,
             number: 1,
         }
     }
@@ -769,6 +773,10 @@ impl Lines {
             return;
         }
         let room = usize::try_from(SCAN_BYTES.saturating_sub(self.seen)).unwrap_or(usize::MAX);
+        if bytes.len() > room {
+            // The rest of the entry is not scanned: the line it ends in is cut.
+            self.cut = true;
+        }
         let bytes = bytes.get(..bytes.len().min(room)).unwrap_or_default();
         self.seen = self
             .seen
@@ -805,6 +813,9 @@ impl Lines {
                 None => (bytes, &[][..], false),
             };
             let room = MAX_LINE.saturating_sub(self.line.len());
+            if piece.len() > room {
+                self.cut = true;
+            }
             self.line
                 .extend_from_slice(piece.get(..piece.len().min(room)).unwrap_or_default());
             if ends {
@@ -815,7 +826,18 @@ impl Lines {
     }
 
     fn emit(&mut self, detect: &mut Detect) {
-        let line = self.line.strip_suffix(b"\r").unwrap_or(&self.line);
+        let mut line = self.line.strip_suffix(b"\r").unwrap_or(&self.line);
+        if std::mem::take(&mut self.cut) {
+            // A cut line ends in what may be part of a longer token (a host
+            // cut to `updates.dt`): read it only up to its last separator
+            // (a line with none, such as `password=<4 KiB>`, is one token
+            // and is read as it is).
+            let keep = line
+                .iter()
+                .rposition(|b| b.is_ascii_whitespace() || b"\"',;<>()[]{}|".contains(b))
+                .unwrap_or(line.len());
+            line = line.get(..keep).unwrap_or_default();
+        }
         detect.line(self.number, &String::from_utf8_lossy(line));
         self.line.clear();
         self.number = self.number.saturating_add(1);

@@ -62,7 +62,10 @@ fn words(key: &str) -> Vec<String> {
 /// `SECRET_SUFFIX`, `TOKEN_SCOPE`.
 pub(crate) fn is_credential_key(key: &str) -> bool {
     let mut w = words(key);
-    while w.len() > 1 && w.last().is_some_and(|x| x.bytes().all(|b| b.is_ascii_digit())) {
+    while w.len() > 1
+        && w.last()
+            .is_some_and(|x| x.bytes().all(|b| b.is_ascii_digit()))
+    {
         w.pop();
     }
     let Some(last) = w.last() else {
@@ -73,7 +76,13 @@ pub(crate) fn is_credential_key(key: &str) -> bool {
         return true;
     }
     match w.as_slice() {
-        [.., a, b] => SECRET_PAIRS.contains(&format!("{a}{last}", last = b.trim_end_matches(|c: char| c.is_ascii_digit())).as_str()),
+        [.., a, b] => SECRET_PAIRS.contains(
+            &format!(
+                "{a}{last}",
+                last = b.trim_end_matches(|c: char| c.is_ascii_digit())
+            )
+            .as_str(),
+        ),
         _ => false,
     }
 }

@@ -1316,3 +1316,32 @@ fn installed_versions_with_a_prefix() {
     // An epoch is a number before a colon: still a version.
     assert!(Inventory::from_toml("version = 1\n[installed]\nx = \"1:2.3-4\"\n", "i.toml").is_ok());
 }
+
+/// A line cut at the line bound, or an entry cut at the scan bound, does
+/// not make a host of a cut token (`updates.dten.example` cut to
+/// `updates.dt`): the cut line is read up to its last separator.
+#[test]
+fn a_cut_line_names_no_cut_host() {
+    let inv = Inventory::from_toml(INVENTORY, "i.toml").unwrap();
+    let m = manifest("p", "1.0.0", &[], Map::new());
+    let mut line_cut = String::from("#!/bin/sh\ncurl -H \"X-Pad: ");
+    line_cut.push_str(&"A".repeat(MAX_LINE - 30));
+    line_cut.push_str("\" https://updates.dten.example/x\n");
+    let mut entry_cut = String::from("#!/bin/sh\n");
+    while (entry_cut.len() as u64) < SCAN_BYTES - 20 {
+        entry_cut.push_str("echo ok\n");
+    }
+    entry_cut.push_str("curl https://updates.dten.example/x\n");
+    for (what, text) in [("line", line_cut), ("entry", entry_cut)] {
+        let files = vec![("a.sh".to_owned(), text.into_bytes())];
+        let obs = scan(&files, 4096);
+        let p = check(&m, &inv, &obs);
+        assert!(
+            !p.findings()
+                .iter()
+                .any(|f| matches!(f.code, Code::EndpointUnreachable | Code::ExternalEndpoint)),
+            "{what}: {}",
+            show(p.findings())
+        );
+    }
+}
