@@ -11,7 +11,7 @@ use crate::manifest::Manifest;
 
 use super::finding::{Finding, FindingCode as Code, Preflight, Severity};
 use super::hosts;
-use super::inventory::{normalize_unit, ConfigValue, Inventory, Sudo};
+use super::inventory::{normalize_unit, unit_is, ConfigValue, Inventory, Sudo};
 use super::metadata::{self, DeclaredTask, Metadata, Reboot};
 use super::observe::{Observation, Observations, Seen, Via};
 use super::version;
@@ -477,7 +477,7 @@ fn payload(
                 findings.push(at(Code::PrivilegeAssumption, privilege_severity(inventory.sudo()), message));
             }
             Seen::Unit { unit, action } => {
-                if inventory.has_unit(unit) || shipped.contains(unit) {
+                if inventory.has_unit(unit) || shipped.iter().any(|s| unit_is(s, unit)) {
                     continue;
                 }
                 findings.push(at(

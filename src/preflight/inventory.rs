@@ -260,7 +260,7 @@ impl Inventory {
 
     /// Whether unit `unit` (normalized, see [`normalize_unit`]) is present.
     pub(crate) fn has_unit(&self, unit: &str) -> bool {
-        self.units.iter().any(|u| u == unit)
+        self.units.iter().any(|u| unit_is(u, unit))
     }
 
     /// Whether scripts may use sudo or su.
@@ -283,6 +283,20 @@ impl Inventory {
             None => r == host,
         })
     }
+}
+
+/// Whether `listed` (a unit present or shipped) provides `unit`: the same
+/// name, or the template an instance comes from (`dten-worker@.service`
+/// provides `dten-worker@1.service`).
+pub(crate) fn unit_is(listed: &str, unit: &str) -> bool {
+    if listed == unit {
+        return true;
+    }
+    let template = unit.split_once('@').and_then(|(name, rest)| {
+        let suffix = rest.rsplit_once('.').map(|(_, s)| s)?;
+        (!rest.starts_with('.')).then(|| format!("{name}@.{suffix}"))
+    });
+    template.is_some_and(|t| t == listed)
 }
 
 /// A unit name as compared: trimmed, `.service` added when there is no

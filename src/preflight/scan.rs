@@ -84,21 +84,6 @@ fn classify(path: &str) -> Kind {
             });
         }
     }
-    let documents = [
-        "readme",
-        "license",
-        "licence",
-        "changelog",
-        "changes",
-        "notice",
-        "copying",
-        "authors",
-        "news",
-        "history",
-    ];
-    if documents.iter().any(|d| name.starts_with(d)) {
-        return Kind::Document;
-    }
     // Package metadata of bundled software (homepage and repository URLs),
     // and nsswitch.conf (whose `passwd:` is a database, not a secret).
     let metadata = [
@@ -127,14 +112,40 @@ fn classify(path: &str) -> Kind {
     if name == ".env" || name.starts_with(".env.") {
         return Kind::Config;
     }
-    match ext {
-        "sh" | "bash" | "ksh" | "zsh" | "dash" => Kind::Shell,
-        "sql" => Kind::Sql,
+    // An extension that says what the file is decides over its name
+    // (`license-server.conf` is configuration, `README.md` documentation).
+    let by_extension = match ext {
+        "sh" | "bash" | "ksh" | "zsh" | "dash" => Some(Kind::Shell),
+        "sql" => Some(Kind::Sql),
         "conf" | "cfg" | "cnf" | "ini" | "properties" | "props" | "yaml" | "yml" | "toml"
-        | "json" | "env" | "config" | "xml" => Kind::Config,
-        "service" | "socket" | "mount" | "path" => Kind::Systemd { timer: false },
-        "timer" => Kind::Systemd { timer: true },
-        "md" | "txt" | "rst" | "adoc" | "html" | "htm" | "pdf" | "1" | "5" | "8" => Kind::Document,
+        | "json" | "env" | "config" | "xml" => Some(Kind::Config),
+        "service" | "socket" | "mount" | "path" => Some(Kind::Systemd { timer: false }),
+        "timer" => Some(Kind::Systemd { timer: true }),
+        _ => None,
+    };
+    if let Some(kind) = by_extension {
+        return kind;
+    }
+    let documents = [
+        "readme",
+        "license",
+        "licence",
+        "changelog",
+        "changes",
+        "notice",
+        "copying",
+        "authors",
+        "news",
+        "history",
+        "copyright",
+    ];
+    if documents.iter().any(|d| name.starts_with(d)) {
+        return Kind::Document;
+    }
+    match ext {
+        "md" | "txt" | "rst" | "adoc" | "html" | "htm" | "pdf" | "1" | "5" | "8" | "catalog" => {
+            Kind::Document
+        }
         "py" | "pl" | "rb" | "js" | "ts" | "php" | "lua" | "ps1" | "groovy" | "java" | "go"
         | "rs" | "c" | "h" | "cpp" | "cs" | "kt" | "scala" | "tcl" => Kind::Program,
         // No extension, or one that says nothing (`.postinst`, `.in`):
@@ -430,7 +441,10 @@ impl Detect {
                 "a URL with a literal password in its user information".into(),
             );
         }
-        if let Some(host) = u.host {
+        // A name without a dot in a URL (`proxy_pass http://backend;`, an
+        // nginx upstream or a container's name) is resolved locally, not an
+        // external endpoint.
+        if let Some(host) = u.host.filter(|h| h.contains('.') || h.contains(':')) {
             self.push(
                 no,
                 Seen::Host {
@@ -580,9 +594,21 @@ impl Detect {
         if let Some((key, value)) = t.split_once('=') {
             let key = key.trim();
             if key.starts_with("Exec") {
-                let command = value.trim().trim_start_matches(['-', '@', ':', '+', '!']);
-                let facts = shell::analyze(command, &self.vars);
+                let value = value.trim();
+                let prefix_len =
+                    value.len() - value.trim_start_matches(['-', '@', ':', '+', '!']).len();
+                let (prefix, command) = value.split_at(prefix_len);
+                let mut facts = shell::analyze(command, &self.vars);
+                // `-` makes systemd ignore the command's failure, as `|| true`
+                // does in a script: it does not assume the unit exists.
+                if prefix.contains('-') {
+                    facts.seen.retain(|s| !matches!(s, Seen::Unit { .. }));
+                }
                 self.shell_facts(no, facts);
+                return;
+            }
+            // Where to read about the unit: documentation, not an endpoint.
+            if key == "Documentation" {
                 return;
             }
             if key == "Environment" {

@@ -328,7 +328,7 @@ const INVENTORY: &str = r#"version = 1
 [installed]
 dten-full-upgrade = "4.1.0"
 [system]
-units = ["dten-agent.service", "postgresql.service", "nginx.service"]
+units = ["dten-agent.service", "postgresql.service", "postgresql@.service", "nginx.service"]
 sudo = false
 [network]
 reachable = ["updates.dten.example", "db.internal", "*.corp.example"]
@@ -442,6 +442,13 @@ fn unit_missing_both_ways() {
             ("a.sh", "echo 'systemctl restart dten-sync.service'\n"),
             ("a.sh", "systemctl status dten-*\n"),
             ("a.sh", "service --status-all\n"),
+            // systemd ignores the failure of a `-` command, as `|| true`.
+            (
+                "systemd/dten-agent.service",
+                "[Service]\nExecStartPre=-/bin/systemctl stop dten-sync.service\n",
+            ),
+            // An instance of a template the system has.
+            ("a.sh", "systemctl restart postgresql@14-main\n"),
         ],
     );
 }
@@ -558,6 +565,8 @@ fn external_endpoint_both_ways() {
         &[
             ("dten.properties", "dten.sync.period=900\n"),
             ("dten.properties", "dten.db.host=db.internal\n"),
+            ("systemd/dten-agent.service", "[Unit]\nDocumentation=https://docs.partner.example/agent man:dten-agent(8)\n"),
+            ("nginx/dten.conf", "location / {\n    proxy_pass http://backend;\n}\n"),
             (
                 "dten.properties",
                 "# dten.sync.url=https://old.partner.example\n",
@@ -624,6 +633,9 @@ fn hardcoded_credential_both_ways() {
                 1,
             ),
             ("tool.py", "PASSWORD = \"hunter2\"\n", 1),
+            // A name that starts like documentation, with a configuration extension.
+            ("config/license-server.conf", "password = hunter22\n", 1),
+            ("news-feed.yml", "api_token: 9f8e7d6c5b4a\n", 1),
             ("a.sh", "ROOT_PASSWORD2='Dten2019!'\n", 1),
             ("app.yaml", "aws_secret_access_key: wJalrXUtnFEMIK7MDENGbPxRfiCY\n", 1),
             ("app.ini", "X-Api-Key = 9f8e7d6c5b4a3\n", 1),
@@ -1344,4 +1356,33 @@ fn a_cut_line_names_no_cut_host() {
             show(p.findings())
         );
     }
+}
+
+/// A unit the package ships as a template provides its instances.
+#[test]
+fn a_shipped_template_provides_its_instances() {
+    let inv = Inventory::from_toml(INVENTORY, "i.toml").unwrap();
+    let files = vec![
+        (
+            "systemd/dten-worker@.service".to_owned(),
+            b"[Service]\nExecStart=/opt/dten/bin/worker %i\n".to_vec(),
+        ),
+        (
+            "scripts/post.sh".to_owned(),
+            b"#!/bin/sh\nsystemctl enable --now dten-worker@1.service\nsystemctl restart dten-gone@1.service\n".to_vec(),
+        ),
+    ];
+    let m = manifest("dten-full-upgrade", "4.2.0", &files, Map::new());
+    let p = check(&m, &inv, &scan(&files, 7));
+    let missing: Vec<&Finding> = p
+        .findings()
+        .iter()
+        .filter(|f| f.code == Code::UnitMissing)
+        .collect();
+    assert_eq!(missing.len(), 1, "{}", show(p.findings()));
+    assert!(
+        missing[0].message.contains("dten-gone@1.service"),
+        "{}",
+        missing[0].message
+    );
 }
