@@ -340,6 +340,23 @@ impl Detect {
         self.found.push(&self.path, line, seen);
     }
 
+    /// Whether the entry is read as text whatever bytes it holds: a script
+    /// (`#!` first, or a script's, crontab's, unit's, SQL or configuration
+    /// file's name) is run or read by a program that skips a NUL (`dash`
+    /// does), so a NUL early in it must not hide the rest from the scan.
+    fn runs_as_text(&self, head: &[u8]) -> bool {
+        head.starts_with(b"#!")
+            || matches!(
+                self.kind,
+                Kind::Shell
+                    | Kind::Periodic(_)
+                    | Kind::Config
+                    | Kind::Sql
+                    | Kind::Cron { .. }
+                    | Kind::Systemd { .. }
+            )
+    }
+
     fn credential(&mut self, line: u64, what: String) {
         self.push(line, Seen::Credential { what });
     }
@@ -813,7 +830,7 @@ impl Lines {
             let (head, rest) = bytes.split_at(take);
             sniff.extend_from_slice(head);
             bytes = rest;
-            if memchr::memchr(0, sniff).is_some() {
+            if memchr::memchr(0, sniff).is_some() && !detect.runs_as_text(sniff) {
                 self.binary = true;
                 self.sniff = None;
                 return;
@@ -871,7 +888,7 @@ impl Lines {
 
     fn finish(&mut self, detect: &mut Detect) {
         if let Some(sniff) = self.sniff.take() {
-            if memchr::memchr(0, &sniff).is_some() {
+            if memchr::memchr(0, &sniff).is_some() && !detect.runs_as_text(&sniff) {
                 self.binary = true;
             } else {
                 self.text(&sniff, detect);

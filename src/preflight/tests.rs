@@ -389,6 +389,9 @@ fn privilege_assumption_both_ways() {
                 "#!/bin/bash\n\nfind . -print0 | xargs -0 sudo chown dten\n",
                 3,
             ),
+            // A NUL early in a script does not hide it (dash skips it).
+            ("upgrade", "#!/bin/sh\n# \0\nsudo true\n", 3),
+            ("a.sh", "\0\nsudo true\n", 2),
         ],
         &[
             ("a.sh", "# run with sudo if needed\n"),
