@@ -694,6 +694,13 @@ impl Detect {
         if compact.contains("||true") || compact.contains("||:") {
             facts.seen.retain(|s| !matches!(s, Seen::Unit { .. }));
         }
+        // A lock timeout set for the database client (`PGOPTIONS="-c
+        // lock_timeout=5s"`, `psql -v lock_timeout=...`): the entry's
+        // schema changes wait a bounded time.
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("lock_timeout") || lower.contains("lock_wait_timeout") {
+            self.locked = true;
+        }
         if let Some(words) = &facts.sql {
             let mut state = SqlState::default();
             let sql = sql_line(&mut state, words);

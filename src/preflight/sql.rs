@@ -101,7 +101,12 @@ pub(crate) fn sql_line(state: &mut SqlState, line: &str) -> SqlFacts {
             }
         }
     }
-    facts.lock = tokens.iter().any(|t| LOCK_WORDS.contains(t))
+    // `set_config('lock_timeout', '3s', false)`: the setting's name in a string.
+    let named_in_string = strings
+        .iter()
+        .any(|s| LOCK_WORDS.contains(&s.trim().to_ascii_uppercase().as_str()));
+    facts.lock = named_in_string
+        || tokens.iter().any(|t| LOCK_WORDS.contains(t))
         || tokens
             .windows(2)
             .any(|w| matches!(w, ["LOCK", "TABLE" | "TABLES"]));

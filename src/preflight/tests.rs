@@ -751,6 +751,14 @@ fn migration_without_lock_both_ways() {
             ),
             ("004.sql", "-- ALTER TABLE t ADD COLUMN c int;\n"),
             (
+                "005.sql",
+                "SELECT set_config('lock_timeout', '3s', false);\nALTER TABLE t ADD COLUMN c int;\n",
+            ),
+            (
+                "a.sh",
+                "export PGOPTIONS=\"-c lock_timeout=5s\"\npsql -d dten -c 'ALTER TABLE t ADD c int'\n",
+            ),
+            (
                 "a.sh",
                 "flock /run/dten.lock psql -d dten -f 001.sql\npsql -c 'ALTER TABLE t ADD c int'\n",
             ),
