@@ -802,6 +802,8 @@ pub(crate) struct Lines {
     /// The current line was cut (at [`MAX_LINE`], or by [`SCAN_BYTES`]):
     /// its last token may be part of a longer one.
     cut: bool,
+    /// The last byte seen ended a line with CR: a LF next belongs to it.
+    after_cr: bool,
     /// 1-based number of the current line.
     number: u64,
 }
@@ -814,6 +816,7 @@ impl Lines {
             binary: false,
             line: Vec::new(),
             cut: false,
+            after_cr: false,
             number: 1,
         }
     }
@@ -852,14 +855,33 @@ impl Lines {
         self.text(bytes, detect);
     }
 
+    /// Splits `bytes` into lines: LF, CRLF and a lone CR each end one (as
+    /// Java properties, YAML and old Mac files have them), across chunks.
     fn text(&mut self, mut bytes: &[u8], detect: &mut Detect) {
         while !bytes.is_empty() {
-            let (piece, rest, ends) = match memchr::memchr(b'\n', bytes) {
-                Some(i) => (
-                    bytes.get(..i).unwrap_or_default(),
-                    bytes.get(i + 1..).unwrap_or_default(),
-                    true,
-                ),
+            // The LF of a CRLF whose CR ended the previous chunk.
+            if std::mem::take(&mut self.after_cr) {
+                if let Some(rest) = bytes.strip_prefix(b"\n") {
+                    bytes = rest;
+                    continue;
+                }
+            }
+            let (piece, rest, ends) = match memchr::memchr2(b'\n', b'\r', bytes) {
+                Some(i) => {
+                    let mut next = i + 1;
+                    if bytes.get(i) == Some(&b'\r') {
+                        match bytes.get(next) {
+                            Some(b'\n') => next += 1,
+                            Some(_) => {}
+                            None => self.after_cr = true,
+                        }
+                    }
+                    (
+                        bytes.get(..i).unwrap_or_default(),
+                        bytes.get(next..).unwrap_or_default(),
+                        true,
+                    )
+                }
                 None => (bytes, &[][..], false),
             };
             let room = MAX_LINE.saturating_sub(self.line.len());
@@ -876,7 +898,7 @@ impl Lines {
     }
 
     fn emit(&mut self, detect: &mut Detect) {
-        let mut line = self.line.strip_suffix(b"\r").unwrap_or(&self.line);
+        let mut line = &self.line[..];
         if std::mem::take(&mut self.cut) {
             // A cut line ends in what may be part of a longer token (a host
             // cut to `updates.dt`): read it only up to its last separator

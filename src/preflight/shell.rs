@@ -938,7 +938,8 @@ fn jump_hosts(args: &[Word], out: &mut Vec<String>) {
 
 /// Literal credentials in a command's arguments: `--password=x` (any
 /// option named like a credential), `--password x`, `-pSecret` (MySQL
-/// clients), `sshpass -p x`, `curl -u user:pass`, `lftp -u user,pass`.
+/// clients), `sshpass -p x`, `curl -u user:pass`, `lftp -u user,pass`, an
+/// `Authorization: Bearer|Basic|Token x` header given to an HTTP client.
 fn credentials_on_command_line(name: &str, args: &[Word], facts: &mut Facts) {
     let literal = |w: &Word, v: &str| !w.dynamic && !w.substituted && is_literal(v, false);
     let found = |what: String, value: &str, facts: &mut Facts| {
@@ -949,6 +950,27 @@ fn credentials_on_command_line(name: &str, args: &[Word], facts: &mut Facts) {
     let mut it = args.iter().peekable();
     while let Some(w) = it.next() {
         let t = w.text.as_str();
+        let header = match t {
+            "-H" | "--header" => it.peek().map(|n| (*n, n.text.as_str())),
+            _ => t.strip_prefix("--header=").map(|h| (w, h)),
+        };
+        if let Some((word, h)) = header {
+            if let Some((field, value)) = h.split_once(':') {
+                let mut parts = value.split_whitespace();
+                let scheme = parts.next().unwrap_or_default().to_ascii_lowercase();
+                let secret = parts.next().unwrap_or_default();
+                if field.trim().eq_ignore_ascii_case("authorization")
+                    && matches!(scheme.as_str(), "bearer" | "basic" | "token")
+                    && literal(word, secret)
+                {
+                    found(
+                        format!("{name} an Authorization: {scheme} header"),
+                        secret,
+                        facts,
+                    );
+                }
+            }
+        }
         if let Some(opt) = t.strip_prefix("--") {
             let (key, inline) = match opt.split_once('=') {
                 Some((k, v)) => (k, Some(v)),

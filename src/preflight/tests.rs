@@ -636,6 +636,8 @@ fn hardcoded_credential_both_ways() {
                 1,
             ),
             ("tool.py", "PASSWORD = \"hunter2\"\n", 1),
+            ("a.sh", "curl -H \"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x\" https://updates.dten.example/\n", 1),
+            ("a.sh", "wget --header=\"Authorization: Basic ZHRlbjpodW50ZXIy\" https://updates.dten.example/\n", 1),
             // A name that starts like documentation, with a configuration extension.
             ("config/license-server.conf", "password = hunter22\n", 1),
             ("news-feed.yml", "api_token: 9f8e7d6c5b4a\n", 1),
@@ -693,6 +695,8 @@ fn hardcoded_credential_both_ways() {
             ),
             ("notes.txt", "AWS docs use AKIAIOSFODNN7EXAMPLE\n"),
             ("app.conf", "require_password = true\n"),
+            ("a.sh", "curl -H \"Authorization: Bearer $TOKEN\" https://updates.dten.example/\n"),
+            ("a.sh", "curl -H 'Accept: application/json' https://updates.dten.example/\n"),
             ("etc/nsswitch.conf", "passwd:         files systemd\n"),
             // Keys about a credential, not holding one (the last word decides).
             ("postgresql.conf", "password_encryption = scram-sha-256\n"),
@@ -1396,4 +1400,27 @@ fn a_shipped_template_provides_its_instances() {
         "{}",
         missing[0].message
     );
+}
+
+/// LF, CRLF and a lone CR each end a line, however the bytes are chunked:
+/// a CR-only `.properties` file is read line by line, and CRLF counts once.
+#[test]
+fn line_endings_lf_crlf_and_cr() {
+    for chunk in 1..=9 {
+        for (text, line) in [
+            ("a=1\rdb.password=hunter22\r", 2),
+            ("a=1\r\nb=2\r\ndb.password=hunter22\r\n", 3),
+            ("a=1\n\rdb.password=hunter22\n", 3),
+            ("a=1\r\n\r\ndb.password=hunter22", 3),
+        ] {
+            let files = vec![("app.properties".to_owned(), text.as_bytes().to_vec())];
+            let obs = scan(&files, chunk);
+            let lines: Vec<u64> = obs
+                .iter()
+                .filter(|o| matches!(o.seen, Seen::Credential { .. }))
+                .map(|o| o.line)
+                .collect();
+            assert_eq!(lines, vec![line], "chunk {chunk}: {text:?}");
+        }
+    }
 }
