@@ -92,6 +92,14 @@ fn requires(meta: &Metadata, inventory: &Inventory, findings: &mut Vec<Finding>)
                     r.text
                 ),
             )),
+            Some(v) if !version::is_comparable(v) => findings.push(Finding::new(
+                Code::RequiresUnsatisfied,
+                Severity::Error,
+                format!(
+                    "the package requires {name} {}, and the inventory's [installed] gives {name} as \"{v}\", which does not start with a version number, so it cannot be compared: write the version as the package manager shows it (e.g. 3.0.11-1~deb12u2)",
+                    r.text
+                ),
+            )),
             Some(v) if !version::satisfies(&r.req, v) => findings.push(Finding::new(
                 Code::RequiresUnsatisfied,
                 Severity::Error,
@@ -146,6 +154,16 @@ fn upgrade_path(
         }
         return;
     };
+    if !version::is_comparable(installed) {
+        findings.push(Finding::new(
+            Code::UpgradePath,
+            Severity::Error,
+            format!(
+                "the inventory's [installed] gives {product} as \"{installed}\", which does not start with a version number, so the upgrade path to {package_version} cannot be checked: write the installed version as the system shows it"
+            ),
+        ));
+        return;
+    }
     if version::compare_product(package_version, installed) == Ordering::Less {
         findings.push(Finding::new(
             Code::UpgradePath,

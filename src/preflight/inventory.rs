@@ -194,21 +194,6 @@ impl Inventory {
                 Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest,
                 _ => text,
             };
-            // Debian's rule too: a version (after an epoch `N:`) starts
-            // with a digit; anything else cannot be compared.
-            let upstream = text.split_once(':').map_or(text, |(epoch, rest)| {
-                if !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit()) {
-                    rest
-                } else {
-                    text
-                }
-            });
-            if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
-                return Err(bad(
-                    Some(v.span()),
-                    format!("[installed] {name}: \"{text}\" does not start with a digit, so it cannot be compared with a version requirement; write only the version number, as the package manager shows it (e.g. \"3.0.11-1~deb12u2\" or \"1.20.0\"; a leading v is allowed)"),
-                ));
-            }
             installed.insert(name, text.to_owned());
         }
         let mut units = Vec::new();

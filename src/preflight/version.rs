@@ -98,6 +98,21 @@ fn digits_bytes(a: &[u8], b: &[u8]) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(&b))
 }
 
+/// Whether `installed` can be compared with a version at all: after an
+/// epoch `N:`, it starts with a digit (Debian's rule for an upstream
+/// version). `trunk` or `OpenSSL 1.1.1w` cannot; checks that need the
+/// comparison say so rather than guess.
+pub(crate) fn is_comparable(installed: &str) -> bool {
+    let t = installed.trim();
+    let upstream = match t.split_once(':') {
+        Some((epoch, rest)) if !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit()) => {
+            rest
+        }
+        _ => t,
+    };
+    upstream.starts_with(|c: char| c.is_ascii_digit())
+}
+
 /// The installed version as compared with a requirement's bounds: its
 /// upstream part, a SemVer pre-release written `~pre`, the leading numeric
 /// components padded with `.0` to three (see the module docs).
