@@ -3,7 +3,8 @@
 //! then the checks against an inventory. The story and clean fixtures are
 //! in `testdata/preflight/`; each check is also run on small realistic
 //! snippets, both ways (it fires / it stays quiet); and the bounds hold
-//! whatever an entry holds.
+//! whatever an entry holds. Test code only: `mod tests` is declared under
+//! #[cfg(test)] in `mod.rs`.
 
 use std::path::{Path, PathBuf};
 
