@@ -54,6 +54,16 @@ def make_tree(path, sizes, rng, compressible):
             f.write(content(rng, size, compressible))
 
 
+def gib_sizes(scale, rng):
+    """The 1 GiB packages' file sizes: 200 files from 1 KiB to 64 MiB
+    summing to 1 GiB (times `scale`), plus 5,000 tiny files drawn from
+    `rng` (random.Random(20261124) in every benchmark)."""
+    big = [int(1024 * (64 * 1024) ** (i / 199)) for i in range(200)]
+    big = [max(1024, int(x * (1 << 30) / sum(big) * scale)) for x in big]
+    tiny = [rng.randint(16, 256) for _ in range(int(5000 * min(1, scale * 10)))]
+    return big + tiny
+
+
 def sign(tree, out, stored):
     cmd = [SIGN, "--name", "bench", "--version", "1",
            "--key", os.path.join(PKI, "signer-p256.key"),
@@ -92,15 +102,12 @@ def main():
     os.makedirs(work, exist_ok=True)
     rng = random.Random(20261124)
     s = args.scale
+    gib = gib_sizes(s, rng)
 
     packages = {}
-    # 1 GiB in 200 files from 1 KiB to 64 MiB, plus 5,000 tiny files.
-    big = [int(1024 * (64 * 1024) ** (i / 199)) for i in range(200)]
-    big = [max(1024, int(x * (1 << 30) / sum(big) * s)) for x in big]
-    tiny = [rng.randint(16, 256) for _ in range(int(5000 * min(1, s * 10)))]
     specs = [
-        ("stored-1g", big + tiny, True, True),
-        ("deflated-1g", big + tiny, True, False),
+        ("stored-1g", gib, True, True),
+        ("deflated-1g", gib, True, False),
         ("small-200k", [rng.randint(1000, 20000) for _ in range(20)], False, False),
         ("entries-1k", [64] * 1000, False, True),
         ("entries-100k", [64] * int(100000 * min(1, s * 10)), False, True),

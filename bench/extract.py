@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import MiB, PKI, ROOT, VERIFY, log, make_tree, sign  # noqa: E402
+from compare import MiB, PKI, ROOT, VERIFY, gib_sizes, log, make_tree, sign  # noqa: E402
 
 import random  # noqa: E402
 
@@ -68,10 +68,7 @@ def main():
     work = args.keep or tempfile.mkdtemp(prefix="pkgverify-bench-")
     os.makedirs(work, exist_ok=True)
     s = args.scale
-    rng = random.Random(20261124)
-    big = [int(1024 * (64 * 1024) ** (i / 199)) for i in range(200)]
-    big = [max(1024, int(x * (1 << 30) / sum(big) * s)) for x in big]
-    tiny = [rng.randint(16, 256) for _ in range(int(5000 * min(1, s * 10)))]
+    sizes = gib_sizes(s, random.Random(20261124))
     packages = {}
     for name, stored in (("stored-1g", True), ("deflated-1g", False)):
         out = os.path.join(work, name + ".zip")
@@ -79,7 +76,7 @@ def main():
             tree = os.path.join(work, name + ".d")
             shutil.rmtree(tree, ignore_errors=True)
             log("generating", name)
-            make_tree(tree, big + tiny, random.Random(name), True)
+            make_tree(tree, sizes, random.Random(name), True)
             sign(tree, out, stored)
             shutil.rmtree(tree)
         packages[name] = out

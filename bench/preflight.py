@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import MiB, PKI, ROOT, VERIFY, log, make_tree, sign, timed  # noqa: E402
+from compare import MiB, PKI, ROOT, VERIFY, gib_sizes, log, make_tree, sign, timed  # noqa: E402
 
 # Lines of the kind an upgrade package's scripts and configuration hold,
 # with hosts, credentials-like keys, units and SQL the scan looks at.
@@ -66,10 +66,7 @@ def main():
     work = args.keep or tempfile.mkdtemp(prefix="pkgverify-bench-")
     os.makedirs(work, exist_ok=True)
     s = args.scale
-    rng = random.Random(20261124)
-    big = [int(1024 * (64 * 1024) ** (i / 199)) for i in range(200)]
-    big = [max(1024, int(x * (1 << 30) / sum(big) * s)) for x in big]
-    tiny = [rng.randint(16, 256) for _ in range(int(5000 * min(1, s * 10)))]
+    sizes = gib_sizes(s, random.Random(20261124))
     packages = {}
     for name, stored in (("stored-1g", True), ("deflated-1g", False), ("text-1g", False)):
         out = os.path.join(work, name + ".zip")
@@ -78,9 +75,9 @@ def main():
             shutil.rmtree(tree, ignore_errors=True)
             log("generating", name)
             if name == "text-1g":
-                text_tree(tree, big + tiny, random.Random(name))
+                text_tree(tree, sizes, random.Random(name))
             else:
-                make_tree(tree, big + tiny, random.Random(name), True)
+                make_tree(tree, sizes, random.Random(name), True)
             sign(tree, out, stored)
             shutil.rmtree(tree)
         packages[name] = out
