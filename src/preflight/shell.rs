@@ -425,16 +425,30 @@ fn line_facts(
         {
             crontab = true;
         }
-        if c.redirects
+        // A system crontab written by redirection or through `tee`
+        // (`echo '...' >> /etc/cron.d/x`, `... | sudo tee -a /etc/crontab`);
+        // a user's crontab file under /var/spool/cron is like `crontab -`.
+        // (`tee` may follow `sudo` and its options: the words after it.)
+        let tee_paths: Vec<&str> = c
+            .words
             .iter()
-            .any(|r| r.contains("cron.d/") || r.ends_with("/crontab"))
-        {
-            cron_file = true;
+            .position(|w| !w.quoted && basename(&w.text) == "tee")
+            .and_then(|i| c.words.get(i + 1..))
+            .map(|w| w.iter().map(|w| w.text.as_str()).collect())
+            .unwrap_or_default();
+        for target in c.redirects.iter().map(String::as_str).chain(tee_paths) {
+            if target.contains("/var/spool/cron/") {
+                crontab = true;
+            } else if target.contains("cron.d/") || target.ends_with("/crontab") {
+                cron_file = true;
+            }
         }
         command(&c.words, vars, depth, facts);
     }
-    if crontab {
-        // `echo "0 3 * * * cmd" | crontab -` and `(crontab -l; echo ...) | crontab -`.
+    if crontab || cron_file {
+        // `echo "0 3 * * * cmd" | crontab -`, `(crontab -l; echo ...) | crontab -`,
+        // `echo "0 3 * * * root cmd" >> /etc/cron.d/x`.
+        let user_field = cron_file && !crontab;
         for c in commands {
             let Some(name) = c.words.first().map(|w| basename(&w.text)) else {
                 continue;
@@ -449,7 +463,7 @@ fn line_facts(
                 .map(|w| w.text.as_str())
                 .filter(|t| !t.starts_with('-'))
                 .collect();
-            if let Some(cron) = cron_line(&text.join(" ").replace("\\n", ""), false) {
+            if let Some(cron) = cron_line(&text.join(" ").replace("\\n", ""), user_field) {
                 if depth < MAX_DEPTH {
                     line_facts(&tokenize(&cron.command, vars), vars, depth + 1, facts);
                 }

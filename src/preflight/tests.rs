@@ -818,6 +818,16 @@ fn scheduled_task_both_ways() {
                 "#!/bin/sh\n/opt/dten/bin/rotate\n",
                 1,
             ),
+            (
+                "a.sh",
+                "echo '15 4 * * * root /opt/dten/bin/x' >> /etc/cron.d/dten2\n",
+                1,
+            ),
+            (
+                "a.sh",
+                "echo \"0 5 * * * /opt/dten/bin/y\" | sudo tee -a /var/spool/cron/crontabs/root\n",
+                1,
+            ),
         ],
         &[
             ("a.sh", "# 0 3 * * * /opt/dten/import.sh\n"),
