@@ -112,6 +112,10 @@ fn classify(path: &str) -> Kind {
     if name == ".env" || name.starts_with(".env.") {
         return Kind::Config;
     }
+    // Credential files of FTP/HTTP clients and of PostgreSQL clients.
+    if matches!(name, ".netrc" | "netrc" | "_netrc" | ".pgpass" | "pgpass") {
+        return Kind::Config;
+    }
     // An extension that says what the file is decides over its name
     // (`license-server.conf` is configuration, `README.md` documentation).
     let by_extension = match ext {
@@ -513,6 +517,8 @@ impl Detect {
         if pairs.is_empty() {
             if let Some((key, value, _)) = key_value(text) {
                 self.key_value(no, key, value, false);
+            } else {
+                self.spaced_credentials(no, t);
             }
         }
         // XML namespaces, schema locations and algorithm names are URIs
@@ -531,6 +537,54 @@ impl Detect {
             self.key_value(no, key, value, false);
         }
         self.urls(no, &scanned);
+    }
+
+    /// Credentials in configuration written `key value`, without `=` or
+    /// `:`: redis's `requirepass secret`, `.netrc`'s `machine h login u
+    /// password secret`; and `.pgpass`'s `host:port:db:user:password`.
+    fn spaced_credentials(&mut self, no: u64, t: &str) {
+        let name = self.path.rsplit('/').next().unwrap_or(&self.path);
+        if name.ends_with("pgpass") {
+            // Fields separated by unescaped colons; the fifth is the password.
+            let mut fields = Vec::new();
+            let mut field = String::new();
+            let mut escaped = false;
+            for c in t.trim_end().chars() {
+                match (escaped, c) {
+                    (false, '\\') => escaped = true,
+                    (false, ':') => fields.push(std::mem::take(&mut field)),
+                    (_, c) => {
+                        escaped = false;
+                        field.push(c);
+                    }
+                }
+            }
+            fields.push(field);
+            if let [_, _, _, _, password] = fields.as_slice() {
+                if password != "*" && is_literal(password, false) {
+                    self.assigned_credential(no, "the .pgpass password field", password);
+                }
+            }
+            return;
+        }
+        let words: Vec<&str> = t.trim_end_matches(';').split_whitespace().collect();
+        // A whole line `key value`; in `.netrc`, any `password value` pair
+        // of its token stream.
+        let pairs: Vec<&[&str]> = if name.ends_with("netrc") {
+            words.windows(2).collect()
+        } else {
+            vec![words.as_slice()]
+        };
+        for pair in pairs {
+            if let [key, value] = pair {
+                let key_named =
+                    is_credential_key(key) || matches!(*key, "requirepass" | "masterauth");
+                if key_named && is_literal(value, false) {
+                    self.assigned_credential(no, key, unquote(value).0);
+                    return;
+                }
+            }
+        }
     }
 
     /// A key (or variable) and its value: credential or host.
