@@ -132,7 +132,7 @@ pub enum Error {
     /// A signature in an algorithm format 1 does not list (a P-521 key, RSA
     /// with SHA-512, ...). Not fatal, and it never counts toward trust or a
     /// threshold: a signature's status is then `unsupported`.
-    #[error("signature {signature:?} is in an algorithm this verifier does not support ({algorithm}): {}; it does not count toward trust", if *by_key { "the signer's key is of a type format 1 does not list, so the signature cannot be checked" } else { "the bytes verify with this algorithm over the signer's key, but format 1 does not list it" })]
+    #[error("signature {signature:?} is in an algorithm this verifier does not support ({algorithm}): {}{}; it does not count toward trust", if *by_key { "the signer's key is of a type format 1 does not list, so the signature cannot be checked" } else { "the bytes verify with this algorithm over the signer's key, but format 1 does not list it" }, unsupported_fix(algorithm))]
     SignatureUnsupported {
         /// The signature name.
         signature: String,
@@ -144,7 +144,7 @@ pub enum Error {
     },
     /// Every signature is in an algorithm format 1 does not list: nothing this
     /// verifier can check vouches for the manifest. Kind `signature_invalid`.
-    #[error("no signature is in an algorithm this verifier supports ({}): a newer verifier may be needed; do not install the package until one verifies it", unsupported_list(signatures))]
+    #[error("no signature is in an algorithm this verifier supports ({}): the vendor signed in an algorithm format 1 does not take, or a newer verifier is needed; do not install the package until one verifies it", unsupported_list(signatures))]
     NoSupportedSignature {
         /// Each signature's name and its algorithm or key type.
         signatures: Vec<(String, String)>,
@@ -610,6 +610,23 @@ fn untrusted_text(signer: &str, cause: &ChainError) -> String {
     }
 }
 
+/// What the vendor can do about an algorithm format 1 does not list, when
+/// a common one is close.
+fn unsupported_fix(algorithm: &str) -> &'static str {
+    match algorithm {
+        "rsa-pss-restricted-key" => " (the certificate's key is typed id-RSASSA-PSS; format 1 takes RSA keys typed rsaEncryption, which may still sign with PSS: re-issue the certificate for a key made with openssl genpkey -algorithm RSA)",
+        "ecdsa-p521" | "ecdsa-p224" | "ecdsa-p192" | "ecdsa-secp256k1" => {
+            " (format 1 takes ECDSA keys on P-256 and P-384)"
+        }
+        "ecdsa-p256-sha384" => " (a P-256 key signs with SHA-256: openssl dgst -sha256)",
+        "ecdsa-p384-sha256" => " (a P-384 key signs with SHA-384: openssl dgst -sha384)",
+        _ if algorithm.starts_with("rsa-") => {
+            " (format 1 takes RSA with SHA-256: openssl dgst -sha256)"
+        }
+        _ => "",
+    }
+}
+
 /// The fix for an extra field a common tool writes.
 fn extra_field_fix(id: u16) -> &'static str {
     match id {
@@ -1068,7 +1085,7 @@ fn missing_message(signature: &Option<String>) -> String {
 fn unsupported_list(signatures: &[(String, String)]) -> String {
     signatures
         .iter()
-        .map(|(name, algorithm)| format!("{name:?}: {algorithm}"))
+        .map(|(name, algorithm)| format!("{name:?}: {algorithm}{}", unsupported_fix(algorithm)))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -725,6 +725,80 @@ fn rejections_name_the_likely_slip_and_its_fix() {
         vec!["supply its advisory chain"],
     ));
 
+    // An RSASSA-PSS-typed key (openssl genpkey -algorithm RSA-PSS), 3072 bits.
+    let pkg = unpacked_demo(&dir.path().join("psskey").tap_mkdir());
+    tool(
+        &pkg,
+        "openssl",
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA-PSS",
+            "-pkeyopt",
+            "rsa_keygen_bits:3072",
+            "-out",
+            "../pss.key",
+        ],
+    );
+    tool(
+        &pkg,
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "../pss.key",
+            "-out",
+            "../pss.pem",
+            "-days",
+            "365",
+            "-subj",
+            "/O=DTEN Test Vendor (example)/CN=PSS signer",
+            "-CA",
+            &pki("signing-ca-g2.pem"),
+            "-CAkey",
+            &pki("signing-ca-g2.key"),
+            "-addext",
+            "basicConstraints=critical,CA:false",
+            "-addext",
+            "keyUsage=critical,digitalSignature",
+            "-addext",
+            "extendedKeyUsage=codeSigning",
+        ],
+    );
+    let chain = fs::read_to_string(pkg.join("../pss.pem")).unwrap()
+        + &fs::read_to_string(pki("signing-ca-g2.pem")).unwrap();
+    fs::write(pkg.join("signatures/dten-2026.pem"), chain).unwrap();
+    tool(
+        &pkg,
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:32",
+            "-sign",
+            "../pss.key",
+            "-out",
+            "signatures/dten-2026.sig",
+            "manifest.json",
+        ],
+    );
+    cases.push((
+        "an RSASSA-PSS-typed key",
+        g2.clone(),
+        rezip(&pkg, &["-X", "-D"]),
+        "signature_invalid",
+        vec![
+            "rsa-pss-restricted-key",
+            "typed id-RSASSA-PSS",
+            "openssl genpkey -algorithm RSA",
+        ],
+    ));
+
     // A leaf given as the root.
     cases.push((
         "a leaf as --root",
