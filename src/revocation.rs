@@ -327,7 +327,7 @@ impl std::fmt::Display for RevocationUnknown {
             Self::OutOfScope => f.write_str("its issuer's CRLs in the trust store are for other distribution points or other kinds of certificate (issuingDistributionPoint): load the CRL for its distribution point"),
             Self::NoCrlNumber => f.write_str("its issuer's CRL has no CRL number (RFC 5280 5.2.3), so it cannot show it unrevoked: have the CA issue CRLs with a number (openssl ca: the crlnumber setting, as in docs/FORMAT.md, \"Vendor side with openssl\")"),
             Self::CriticalCrlNumber => f.write_str("its issuer's CRL marks its CRL number critical (RFC 5280 5.2.3), so it cannot show it unrevoked"),
-            Self::NoNextUpdate => f.write_str("its issuer's CRL has no nextUpdate, so it cannot be shown current"),
+            Self::NoNextUpdate => f.write_str("its issuer's CRL has no nextUpdate, so it cannot be shown current: have the CA issue CRLs with one (openssl ca -gencrl sets it from default_crl_days)"),
             Self::NotYetValid { this_update } => write!(f, "its issuer's CRL is not valid before {} (thisUpdate)", format_unix(*this_update)),
             Self::Expired { next_update } => write!(f, "its issuer's CRL expired at {} (nextUpdate): load a current one", format_unix(*next_update)),
             Self::SomeReasons => f.write_str("its issuer's current CRLs cover only some revocation reasons (onlySomeReasons): load the other partitions"),

@@ -981,3 +981,67 @@ fn the_signer_skips_litter_and_checks_its_certificate() {
         assert!(!out_bad.exists(), "{key}: a package was written");
     }
 }
+
+/// A CRL without nextUpdate (legal in RFC 5280's syntax, never current):
+/// the rejection says what is missing, in words, not a parser's enum.
+#[test]
+fn a_crl_without_next_update_says_so() {
+    use common::der_tree::Tlv;
+    use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+    use rustls_pki_types::pem::PemObject;
+    // An rcgen CRL of Signing CA G2, taken apart: the TBSCertList loses its
+    // nextUpdate (the second time after thisUpdate) and is signed again.
+    let pem = common::signing_ca_g2_crl((2027, 1, 1), (2027, 12, 1), 9);
+    let der =
+        rustls_pki_types::CertificateRevocationListDer::from_pem_slice(pem.as_bytes()).unwrap();
+    let mut crl = Tlv::from_der(der.as_ref());
+    let tbs = crl.at(&[0]);
+    let times: Vec<usize> = tbs
+        .children()
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.tag == 0x17 || t.tag == 0x18)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(times.len(), 2, "thisUpdate and nextUpdate");
+    tbs.children().remove(times[1]);
+    let tbs_der = tbs.encode();
+    let key_pem = fs::read(common::pki("signing-ca-g2.key")).unwrap();
+    let key_der = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(&key_pem).unwrap();
+    let rng = ring::rand::SystemRandom::new();
+    let key = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_ASN1_SIGNING,
+        key_der.secret_pkcs8_der(),
+        &rng,
+    )
+    .unwrap();
+    let signature = key.sign(&rng, &tbs_der).unwrap();
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(signature.as_ref());
+    *crl.at(&[2]) = Tlv {
+        tag: 0x03,
+        content: common::der_tree::Content::Primitive(bits),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-next-update.crl");
+    fs::write(&path, crl.encode()).unwrap();
+    let out = verify(&strings(&[
+        "--json",
+        "--root",
+        "testdata/pki/root-g2.pem",
+        "--crl",
+        &p(&path),
+        "--at",
+        AT,
+        DEMO,
+    ]));
+    assert_eq!(out.code, 1, "{out:?}");
+    let v = json(&out);
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("has no nextUpdate"), "{message}");
+    assert!(message.contains("default_crl_days"), "{message}");
+    assert!(
+        !message.contains("TrailingData") && !message.contains("Time)"),
+        "{message}"
+    );
+}
