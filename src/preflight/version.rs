@@ -155,6 +155,21 @@ pub(crate) fn comparable(installed: &str) -> String {
     for _ in parts..3 {
         out.push_str(".0");
     }
+    // Upstream pre-releases written right after the number (`17beta1`,
+    // `3.0.0rc1`, `2.1-alpha`), as PostgreSQL and others name them, come
+    // before the release, as `~` makes them in Debian's ordering.
+    let marker = rest
+        .trim_start_matches(['-', '.', '_'])
+        .to_ascii_lowercase();
+    if ["alpha", "beta", "rc", "pre", "dev", "preview"]
+        .iter()
+        .any(|m| marker.starts_with(m))
+        && !rest.starts_with('~')
+    {
+        out.push('~');
+        out.push_str(rest.trim_start_matches(['-', '.', '_']));
+        return out;
+    }
     out.push_str(rest);
     out
 }
@@ -356,6 +371,13 @@ mod tests {
         (">=14", "13.9", false),
         (">=14", "1:14.2-1", true),
         (">=14", "14.0~beta1", false),
+        // Upstream pre-releases without `~`: before the release.
+        (">=17", "17beta1", false),
+        (">=17", "17rc2", false),
+        (">=16", "17beta1", true),
+        (">=3.0", "3.0.0-alpha2", false),
+        (">=1.1.1", "1.1.1w", true),
+        ("<17", "17beta1", false),
         ("^1.2", "1.9.0", true),
         ("^1.2", "2.0", false),
         ("^1.2", "1.1.9", false),
