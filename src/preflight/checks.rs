@@ -29,14 +29,15 @@ pub(crate) fn check(
     config(&meta, inventory, &mut findings);
     tasks(&meta, inventory, observations, &mut findings);
     payload(manifest, inventory, observations, &mut findings);
+    let shipped = shipped_units(manifest);
     for service in &meta.services {
         match normalize_unit(service) {
-            Some(unit) if inventory.has_unit(&unit) => {}
+            Some(unit) if unit_present(inventory, &shipped, &unit) => {}
             Some(unit) => findings.push(Finding::new(
                 Code::UnitMissing,
                 Severity::Error,
                 format!(
-                    "the manifest's services names {unit}, which the package starts, stops or restarts, but the inventory's [system] units does not list it: was it renamed or removed on this system? Install or rename the unit before upgrading, or add it to [system] units if it exists"
+                    "the manifest's services names {unit}, which the package starts, stops or restarts, but the inventory's [system] units does not list it (and the package does not ship it): was it renamed or removed on this system? Install or rename the unit before upgrading, or add it to [system] units if it exists"
                 ),
             )),
             None => findings.push(Finding::new(
@@ -407,6 +408,27 @@ fn tasks(
     }
 }
 
+/// Units the payload itself ships: unit files, and SysV init scripts
+/// (`init.d/NAME` is `NAME.service` to systemd).
+fn shipped_units(manifest: &Manifest) -> BTreeSet<String> {
+    let mut shipped = BTreeSet::new();
+    for f in manifest.files() {
+        let mut parts = f.path.rsplit('/');
+        let name = parts.next().unwrap_or(&f.path);
+        shipped.insert(name.to_owned());
+        if parts.next() == Some("init.d") {
+            shipped.insert(format!("{name}.service"));
+        }
+    }
+    shipped
+}
+
+/// Whether `unit` is on this system or comes with the package (the one
+/// rule for the manifest's `services` and the payload's unit commands).
+fn unit_present(inventory: &Inventory, shipped: &BTreeSet<String>, unit: &str) -> bool {
+    inventory.has_unit(unit) || shipped.iter().any(|s| unit_is(s, unit))
+}
+
 fn privilege_severity(sudo: Sudo) -> Severity {
     match sudo {
         Sudo::Denied => Severity::Error,
@@ -422,18 +444,7 @@ fn payload(
     observations: &Observations,
     findings: &mut Vec<Finding>,
 ) {
-    // Units the payload itself ships.
-    // Units the payload itself ships: unit files, and SysV init scripts
-    // (`init.d/NAME` is `NAME.service` to systemd).
-    let mut shipped: BTreeSet<String> = BTreeSet::new();
-    for f in manifest.files() {
-        let mut parts = f.path.rsplit('/');
-        let name = parts.next().unwrap_or(&f.path);
-        shipped.insert(name.to_owned());
-        if parts.next() == Some("init.d") {
-            shipped.insert(format!("{name}.service"));
-        }
-    }
+    let shipped = shipped_units(manifest);
     // Hosts a given entry connects to: naming them there too is no second finding.
     let mut connected: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for o in observations.iter() {
@@ -495,7 +506,7 @@ fn payload(
                 findings.push(at(Code::PrivilegeAssumption, privilege_severity(inventory.sudo()), message));
             }
             Seen::Unit { unit, action } => {
-                if inventory.has_unit(unit) || shipped.iter().any(|s| unit_is(s, unit)) {
+                if unit_present(inventory, &shipped, unit) {
                     continue;
                 }
                 findings.push(at(

@@ -1473,3 +1473,30 @@ fn line_endings_lf_crlf_and_cr() {
         }
     }
 }
+
+/// The manifest's `services` may name a unit the package ships itself: it
+/// is not missing, by the same rule as a script's `systemctl` (one rule).
+#[test]
+fn a_service_the_package_ships_is_not_missing() {
+    let inv = Inventory::from_toml(INVENTORY, "i.toml").unwrap();
+    let files = vec![(
+        "systemd/dten-report.service".to_owned(),
+        b"[Service]\nExecStart=/opt/dten/bin/report\n".to_vec(),
+    )];
+    let meta: Map<String, Value> =
+        serde_json::from_str(r#"{"services": ["dten-report.service", "dten-gone.service"]}"#)
+            .unwrap();
+    let m = manifest("dten-full-upgrade", "4.2.0", &files, meta);
+    let p = check(&m, &inv, &scan(&files, 64));
+    let missing: Vec<&Finding> = p
+        .findings()
+        .iter()
+        .filter(|f| f.code == Code::UnitMissing)
+        .collect();
+    assert_eq!(missing.len(), 1, "{}", show(p.findings()));
+    assert!(
+        missing[0].message.contains("dten-gone.service"),
+        "{}",
+        missing[0].message
+    );
+}
