@@ -64,6 +64,20 @@ def gib_sizes(scale, rng):
     return big + tiny
 
 
+def package(work, name, sizes, stored, fill):
+    """`work/name.zip`: kept if it is there, else its tree written by
+    `fill(tree, sizes, rng)` and signed (stored or deflated)."""
+    out = os.path.join(work, name + ".zip")
+    if not os.path.exists(out):
+        tree = os.path.join(work, name + ".d")
+        shutil.rmtree(tree, ignore_errors=True)
+        log("generating", name, "(%d files, %.0f MiB)" % (len(sizes), sum(sizes) / MiB))
+        fill(tree, sizes, random.Random(name))
+        sign(tree, out, stored)
+        shutil.rmtree(tree)
+    return out
+
+
 def sign(tree, out, stored):
     cmd = [SIGN, "--name", "bench", "--version", "1",
            "--key", os.path.join(PKI, "signer-p256.key"),
@@ -113,15 +127,8 @@ def main():
         ("entries-100k", [64] * int(100000 * min(1, s * 10)), False, True),
     ]
     for name, sizes, compressible, stored in specs:
-        out = os.path.join(work, name + ".zip")
-        if not os.path.exists(out):
-            tree = os.path.join(work, name + ".d")
-            shutil.rmtree(tree, ignore_errors=True)
-            log("generating", name, "(%d files, %.0f MiB)" % (len(sizes), sum(sizes) / MiB))
-            make_tree(tree, sizes, random.Random(name), compressible)
-            sign(tree, out, stored)
-            shutil.rmtree(tree)
-        packages[name] = out
+        fill = lambda tree, sizes, rng, c=compressible: make_tree(tree, sizes, rng, c)
+        packages[name] = package(work, name, sizes, stored, fill)
 
     root = ["--root", os.path.join(PKI, "root-g2.pem")]
     have = lambda tool: shutil.which(tool) is not None

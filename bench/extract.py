@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import MiB, PKI, ROOT, VERIFY, gib_sizes, log, make_tree, sign  # noqa: E402
+from compare import MiB, PKI, ROOT, VERIFY, gib_sizes, make_tree, package  # noqa: E402
 
 import random  # noqa: E402
 
@@ -71,15 +71,8 @@ def main():
     sizes = gib_sizes(s, random.Random(20261124))
     packages = {}
     for name, stored in (("stored-1g", True), ("deflated-1g", False)):
-        out = os.path.join(work, name + ".zip")
-        if not os.path.exists(out):
-            tree = os.path.join(work, name + ".d")
-            shutil.rmtree(tree, ignore_errors=True)
-            log("generating", name)
-            make_tree(tree, sizes, random.Random(name), True)
-            sign(tree, out, stored)
-            shutil.rmtree(tree)
-        packages[name] = out
+        fill = lambda tree, sizes, rng: make_tree(tree, sizes, rng, True)
+        packages[name] = package(work, name, sizes, stored, fill)
 
     scratch = tempfile.mkdtemp(prefix="pkgverify-extract-", dir=args.target)
     dest = os.path.join(scratch, "out")

@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import MiB, PKI, ROOT, VERIFY, gib_sizes, log, make_tree, sign, timed  # noqa: E402
+from compare import MiB, PKI, ROOT, VERIFY, gib_sizes, make_tree, package, timed  # noqa: E402
 
 # Lines of the kind an upgrade package's scripts and configuration hold,
 # with hosts, credentials-like keys, units and SQL the scan looks at.
@@ -68,19 +68,13 @@ def main():
     s = args.scale
     sizes = gib_sizes(s, random.Random(20261124))
     packages = {}
-    for name, stored in (("stored-1g", True), ("deflated-1g", False), ("text-1g", False)):
-        out = os.path.join(work, name + ".zip")
-        if not os.path.exists(out):
-            tree = os.path.join(work, name + ".d")
-            shutil.rmtree(tree, ignore_errors=True)
-            log("generating", name)
-            if name == "text-1g":
-                text_tree(tree, sizes, random.Random(name))
-            else:
-                make_tree(tree, sizes, random.Random(name), True)
-            sign(tree, out, stored)
-            shutil.rmtree(tree)
-        packages[name] = out
+    binary = lambda tree, sizes, rng: make_tree(tree, sizes, rng, True)
+    for name, stored, fill in (
+        ("stored-1g", True, binary),
+        ("deflated-1g", False, binary),
+        ("text-1g", False, text_tree),
+    ):
+        packages[name] = package(work, name, sizes, stored, fill)
 
     inventory = os.path.join(work, "inventory.toml")
     with open(inventory, "w") as f:

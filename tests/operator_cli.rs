@@ -536,21 +536,11 @@ fn each_weakening_is_warned_and_can_be_denied() {
     assert_eq!(warning_codes(&json(&out)), Vec::<String>::new());
 }
 
-/// Runs `program` in `dir`, asserting that it ran and succeeded.
-fn tool(dir: &std::path::Path, program: &str, args: &[&str]) {
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .unwrap_or_else(|e| panic!("{program} is needed by this test: {e}"));
-    assert!(status.success(), "{program} {args:?}");
-}
-
 /// The demo package unpacked into `dir/pkg`, to be changed and zipped again.
 fn unpacked_demo(dir: &std::path::Path) -> std::path::PathBuf {
     let pkg = dir.join("pkg");
     fs::create_dir(&pkg).unwrap();
-    tool(&pkg, "unzip", &["-q", &p(&common::repo().join(DEMO))]);
+    common::run_tool(&pkg, "unzip", &["-q", &p(&common::repo().join(DEMO))]);
     pkg
 }
 
@@ -574,7 +564,7 @@ fn rezip(pkg: &std::path::Path, flags: &[&str]) -> String {
         "config",
         "firmware",
     ]);
-    tool(pkg, "zip", &args);
+    common::run_tool(pkg, "zip", &args);
     out_s
 }
 
@@ -652,7 +642,7 @@ fn rejections_name_the_likely_slip_and_its_fix() {
     )
     .unwrap();
     let key = pki("signer-rsa2048.key");
-    tool(
+    common::run_tool(
         &pkg,
         "openssl",
         &[
@@ -690,7 +680,7 @@ fn rejections_name_the_likely_slip_and_its_fix() {
     // The folder zipped from outside.
     let outer = dir.path().join("outside").tap_mkdir();
     unpacked_demo(&outer);
-    tool(&outer, "zip", &["-q", "-X", "-r", "outside.zip", "pkg"]);
+    common::run_tool(&outer, "zip", &["-q", "-X", "-r", "outside.zip", "pkg"]);
     cases.push((
         "zipped from outside",
         g2.clone(),
@@ -727,7 +717,7 @@ fn rejections_name_the_likely_slip_and_its_fix() {
 
     // An RSASSA-PSS-typed key (openssl genpkey -algorithm RSA-PSS), 3072 bits.
     let pkg = unpacked_demo(&dir.path().join("psskey").tap_mkdir());
-    tool(
+    common::run_tool(
         &pkg,
         "openssl",
         &[
@@ -740,7 +730,7 @@ fn rejections_name_the_likely_slip_and_its_fix() {
             "../pss.key",
         ],
     );
-    tool(
+    common::run_tool(
         &pkg,
         "openssl",
         &[
@@ -770,7 +760,7 @@ fn rejections_name_the_likely_slip_and_its_fix() {
     let chain = fs::read_to_string(pkg.join("../pss.pem")).unwrap()
         + &fs::read_to_string(pki("signing-ca-g2.pem")).unwrap();
     fs::write(pkg.join("signatures/dten-2026.pem"), chain).unwrap();
-    tool(
+    common::run_tool(
         &pkg,
         "openssl",
         &[
@@ -862,7 +852,7 @@ fn a_crl_without_a_number_says_how_to_issue_one() {
     )
     .unwrap();
     let pki = |n: &str| p(&common::pki(n));
-    tool(
+    common::run_tool(
         d,
         "openssl",
         &[

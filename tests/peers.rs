@@ -11,9 +11,8 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{assert_kind, assert_ok, store, verifier};
+use common::{assert_kind, assert_ok, command, need, run_tool as run, store, verifier};
 use pkgverify::{Rejection, VerifiedPackage};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -641,65 +640,6 @@ fn pubkey(dir: &Path, leaf: &str) -> String {
     let path = dir.join(format!("{leaf}.pub.pem"));
     fs::write(&path, out).unwrap();
     path.to_str().unwrap().to_owned()
-}
-
-/// A command for `tool` in `dir`, free of the tools' option environment variables.
-fn command(dir: &Path, tool: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(tool);
-    cmd.args(args).current_dir(dir).env("LC_ALL", "C");
-    for var in [
-        "ZIP",
-        "ZIPOPT",
-        "UNZIP",
-        "UNZIPOPT",
-        "ZIPINFO",
-        "ZIPINFOOPT",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-/// Fails the test, naming `tool`, unless it can be run.
-#[track_caller]
-fn need(tool: &str) {
-    let probe: &[&str] = match tool {
-        "openssl" => &["version"],
-        "python3" => &["--version"],
-        _ => &["-v"],
-    };
-    match Command::new(tool).args(probe).output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => panic!(
-            "required tool `{tool}` does not work (`{tool} {}` exited with {})",
-            probe.join(" "),
-            out.status
-        ),
-        Err(e) => panic!(
-            "required tool `{tool}` is missing (cannot run it: {e}); install it to run these tests"
-        ),
-    }
-}
-
-/// Runs `tool args` in `dir`; returns its stdout (a pipe); panics with stderr if it fails.
-#[track_caller]
-fn run(dir: &Path, tool: &str, args: &[&str]) -> Vec<u8> {
-    let out = command(dir, tool, args)
-        .output()
-        .unwrap_or_else(|e| panic!("required tool `{tool}` cannot be run: {e}"));
-    if !out.status.success() {
-        let shown: Vec<&str> = args
-            .iter()
-            .map(|a| if a.contains('\n') { "SCRIPT" } else { a })
-            .collect();
-        panic!(
-            "`{tool} {}` failed ({}):\n{}",
-            shown.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    out.stdout
 }
 
 /// One central-directory record, with the flags of its local header.

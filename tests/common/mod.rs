@@ -813,3 +813,64 @@ pub fn left_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+// ---- running peer tools --------------------------------------------------
+
+/// A command for `tool` in `dir`, free of the tools' option environment variables.
+pub fn command(dir: &Path, tool: &str, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(tool);
+    cmd.args(args).current_dir(dir).env("LC_ALL", "C");
+    for var in [
+        "ZIP",
+        "ZIPOPT",
+        "UNZIP",
+        "UNZIPOPT",
+        "ZIPINFO",
+        "ZIPINFOOPT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Fails the test, naming `tool`, unless it can be run.
+#[track_caller]
+pub fn need(tool: &str) {
+    let probe: &[&str] = match tool {
+        "openssl" => &["version"],
+        "python3" => &["--version"],
+        _ => &["-v"],
+    };
+    match std::process::Command::new(tool).args(probe).output() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!(
+            "required tool `{tool}` does not work (`{tool} {}` exited with {})",
+            probe.join(" "),
+            out.status
+        ),
+        Err(e) => panic!(
+            "required tool `{tool}` is missing (cannot run it: {e}); install it to run these tests"
+        ),
+    }
+}
+
+/// Runs `tool args` in `dir`; returns its stdout (a pipe); panics with stderr if it fails.
+#[track_caller]
+pub fn run_tool(dir: &Path, tool: &str, args: &[&str]) -> Vec<u8> {
+    let out = command(dir, tool, args)
+        .output()
+        .unwrap_or_else(|e| panic!("required tool `{tool}` cannot be run: {e}"));
+    if !out.status.success() {
+        let shown: Vec<&str> = args
+            .iter()
+            .map(|a| if a.contains('\n') { "SCRIPT" } else { a })
+            .collect();
+        panic!(
+            "`{tool} {}` failed ({}):\n{}",
+            shown.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out.stdout
+}
